@@ -1,0 +1,2 @@
+//! mpos-keygen: generate mposUi secret keys from a terminal.
+fn main() {}

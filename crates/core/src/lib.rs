@@ -1,0 +1,1 @@
+//! The generate-and-keep workflow shared by the CLI and the app. (In progress.)
