@@ -172,7 +172,10 @@ impl fmt::Display for Environment {
 pub fn is_loopback(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     bare.eq_ignore_ascii_case("localhost")
-        || bare.parse::<IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+        || bare
+            .parse::<IpAddr>()
+            .map(|ip| ip.is_loopback())
+            .unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -182,13 +185,26 @@ mod tests {
     #[test]
     fn named_environments() {
         assert_eq!(Environment::parse("test").unwrap(), Environment::Test);
-        assert_eq!(Environment::parse(" Production ").unwrap(), Environment::Production);
         assert_eq!(
-            Environment::parse("visa-production").unwrap().base_url().unwrap().as_str(),
+            Environment::parse(" Production ").unwrap(),
+            Environment::Production
+        );
+        assert_eq!(
+            Environment::parse("visa-production")
+                .unwrap()
+                .base_url()
+                .unwrap()
+                .as_str(),
             "https://api.visaacceptance.com/"
         );
-        assert_eq!(Environment::parse("production").unwrap().provider_mode(), ProviderMode::Live);
-        assert_eq!(Environment::parse("demo").unwrap().provider_mode(), ProviderMode::Test);
+        assert_eq!(
+            Environment::parse("production").unwrap().provider_mode(),
+            ProviderMode::Live
+        );
+        assert_eq!(
+            Environment::parse("demo").unwrap().provider_mode(),
+            ProviderMode::Test
+        );
     }
 
     #[test]
@@ -213,7 +229,14 @@ mod tests {
 
     #[test]
     fn token_round_trips() {
-        for t in ["test", "production", "visa-test", "visa-production", "demo", "https://gw.example.com:8443"] {
+        for t in [
+            "test",
+            "production",
+            "visa-test",
+            "visa-production",
+            "demo",
+            "https://gw.example.com:8443",
+        ] {
             assert_eq!(Environment::parse(t).unwrap().token(), t);
         }
     }

@@ -119,11 +119,21 @@ impl KmsError {
             KmsError::MerchantRefused { reason, detail, .. } => {
                 join_detail(None, reason.as_deref(), detail)
             }
-            KmsError::Rejected { status, reason, detail, .. }
-            | KmsError::Server { status, reason, detail, .. } => {
-                join_detail(Some(*status), reason.as_deref(), detail)
+            KmsError::Rejected {
+                status,
+                reason,
+                detail,
+                ..
             }
-            KmsError::UnexpectedResponse { status, snippet, .. } => {
+            | KmsError::Server {
+                status,
+                reason,
+                detail,
+                ..
+            } => join_detail(Some(*status), reason.as_deref(), detail),
+            KmsError::UnexpectedResponse {
+                status, snippet, ..
+            } => {
                 format!("HTTP {status}\n{snippet}")
             }
             KmsError::Network { kind, .. } => format!("{kind:?}"),

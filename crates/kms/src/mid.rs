@@ -6,7 +6,9 @@ pub const MAX_MID_LEN: usize = 30;
 /// Why a merchant id was refused, in words a user can act on.
 pub fn mid_problem(mid: &str) -> Option<String> {
     if mid.is_empty() {
-        return Some("The merchant id is empty. Enter the Cybersource MID, e.g. acme_store_042.".into());
+        return Some(
+            "The merchant id is empty. Enter the Cybersource MID, e.g. acme_store_042.".into(),
+        );
     }
     if mid.chars().count() > MAX_MID_LEN {
         return Some(format!(
@@ -14,7 +16,10 @@ pub fn mid_problem(mid: &str) -> Option<String> {
             mid.chars().count()
         ));
     }
-    if let Some(bad) = mid.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '_')) {
+    if let Some(bad) = mid
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
+    {
         return Some(format!(
             "The merchant id contains {}; only letters A-Z, digits and _ are allowed.",
             describe_char(bad)

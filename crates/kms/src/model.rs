@@ -39,7 +39,10 @@ impl KeyOutcome {
     pub fn cybersource_merchant_id(&self) -> &str {
         match self {
             KeyOutcome::Issued(k) => &k.cybersource_merchant_id,
-            KeyOutcome::Failed { cybersource_merchant_id, .. } => cybersource_merchant_id,
+            KeyOutcome::Failed {
+                cybersource_merchant_id,
+                ..
+            } => cybersource_merchant_id,
         }
     }
 }

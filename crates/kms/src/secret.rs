@@ -64,7 +64,9 @@ mod tests {
         struct Holder {
             secret: SecretString,
         }
-        let h = Holder { secret: SecretString::new("abc-123-xyz".into()) };
+        let h = Holder {
+            secret: SecretString::new("abc-123-xyz".into()),
+        };
         assert!(!format!("{h:?}").contains("abc-123-xyz"));
     }
 
