@@ -1,0 +1,266 @@
+// Puts the window into a named state for a screenshot (?scene=…), or runs behaviour checks (?scene=check)
+// and writes "PASS"/"FAIL …" into <pre id="results">, for `chromium --dump-dom`.
+const params = new URLSearchParams(window.location.search);
+const scene = params.get('scene') || '';
+const mock = window.__mock;
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const $ = (id, root = document) => root.querySelector(`[data-testid="${id}"]`);
+const $$ = (id, root = document) => [...root.querySelectorAll(`[data-testid="${id}"]`)];
+
+async function waitFor(test, what, ms = 3000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = test();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+const el = (id) => waitFor(() => $(id), id);
+
+function key(target, keyName, opts = {}) {
+  target.dispatchEvent(new KeyboardEvent('keydown', { key: keyName, bubbles: true, cancelable: true, ...opts }));
+}
+
+function type(input, text) {
+  input.focus();
+  input.value = text;
+  input.dispatchEvent(new Event('input', { bubbles: true }));
+}
+
+const calls = (cmd) => mock.calls.filter((c) => c.cmd === cmd).length;
+
+async function generateOne() {
+  (await el('generate-button')).click();
+  await el('result-card');
+}
+
+async function batchRun() {
+  (await el('batch-toggle')).click();
+  (await el('batch-select-all')).click();
+  (await el('generate-button')).click();
+  await waitFor(() => /generated/.test($('batch-count').textContent), 'batch count');
+}
+
+const scenes = {
+  async result() { await generateOne(); },
+  async reveal() { await generateOne(); $('reveal-secret').click(); await waitFor(() => !/•/.test($('result-secret').textContent), 'secret'); },
+  async combo() {
+    const input = await el('merchant-combobox');
+    type(input, 'demo');
+    key(input, 'ArrowDown');
+  },
+  async error() {
+    const input = await el('merchant-combobox');
+    type(input, 'refuses');
+    key(input, 'Enter');
+    (await el('generate-button')).click();
+    (await el('error-details-toggle')).click();
+  },
+  async batch() { await batchRun(); },
+  async settings() { (await el('open-settings')).click(); await el('settings-profile-name'); },
+  async 'settings-profile'() {
+    (await el('open-settings')).click();
+    ($$('settings-profile-item').find((b) => b.dataset.name === 'Acme test') || $('settings-add-profile')).click();
+    (await el('settings-save-profile')).scrollIntoView({ block: 'center' });
+  },
+  async 'settings-new'() { (await el('open-settings')).click(); (await el('settings-add-profile')).click(); },
+  async 'settings-general'() {
+    (await el('open-settings')).click();
+    (await el('theme-select')).scrollIntoView({ block: 'center' });
+  },
+  async import() {
+    (await el('open-settings')).click();
+    (await el('import-csv')).click();
+    (await el('import-good-lines')).scrollIntoView({ block: 'center' });
+  },
+  async history() {
+    await generateOne();
+    $('download-button').click();
+    await sleep(50);
+    (await el('merchant-combobox')).focus();
+    (await el('open-history')).click();
+    await el('history-row');
+  },
+  async dialog() { await el('merchant-combobox'); mock.emit('close-requested-with-unsaved-keys', { count: 2 }); },
+  async check() { await runChecks(); },
+};
+
+// ---- Behaviour checks ----
+
+const results = [];
+function expect(ok, what) { results.push(`${ok ? 'ok  ' : 'FAIL'} ${what}`); }
+function everyControlHasHook(where) {
+  const missing = [...document.querySelectorAll('button, input, select, summary, [tabindex="0"]')]
+    .filter((n) => !n.dataset.testid).map((n) => n.outerHTML.slice(0, 80));
+  expect(!missing.length, `every control has a data-testid: ${where} ${missing.join(' | ')}`);
+}
+function noHorizontalScroll(where) {
+  const c = document.querySelector('.content');
+  expect(c.scrollWidth <= c.clientWidth && document.documentElement.scrollWidth <= window.innerWidth,
+    `no horizontal scroll: ${where} (${c.scrollWidth}/${c.clientWidth})`);
+}
+
+async function runChecks() {
+  // Combobox: typing filters, arrows move, Enter chooses.
+  const input = await el('merchant-combobox');
+  type(input, 'munich');
+  expect($$('merchant-option').length === 1, 'typing filters the merchant list');
+  key(input, 'Enter');
+  expect(input.value === 'Demo shop, Munich' && input.getAttribute('aria-expanded') === 'false', 'Enter picks the highlighted merchant');
+  key(input, 'ArrowDown');
+  expect(input.getAttribute('aria-expanded') === 'true' && $$('merchant-option').length === 4, 'ArrowDown opens the full list');
+  key(input, 'ArrowDown');
+  expect(input.getAttribute('aria-activedescendant') === $$('merchant-option')[2].id, 'ArrowDown moves the highlight');
+  key(input, 'Escape');
+  expect(input.getAttribute('aria-expanded') === 'false' && input.value === 'Demo shop, Munich', 'Escape closes and keeps the choice');
+
+  // Generate: a double click sends one request; Ctrl+G also generates.
+  const before = calls('generate_keys');
+  const button = $('generate-button');
+  button.click();
+  button.click();
+  button.dispatchEvent(new MouseEvent('dblclick', { bubbles: true }));
+  expect(button.getAttribute('aria-disabled') === 'true', 'Generate is marked busy while running');
+  await el('result-card');
+  await sleep(50);
+  expect(calls('generate_keys') === before + 1, 'double click sends exactly one generate request');
+  noHorizontalScroll('result card');
+  everyControlHasHook('result card');
+  const args = mock.calls.filter((c) => c.cmd === 'generate_keys').pop().args;
+  expect(args.mids.join() === 'demo_store_002' && args.profile === 'Demo (offline)', 'generate_keys gets the profile and the chosen MID');
+  expect($('env-badge').textContent.includes('DEMO'), 'demo profile shows the DEMO badge');
+
+  // Reveal: only on click, re-masked on the next click.
+  expect(calls('key_reveal') === 0 && /^•+$/.test($('result-secret').textContent), 'secret is masked and not fetched');
+  $('reveal-secret').click();
+  await waitFor(() => !/•/.test($('result-secret').textContent), 'revealed secret');
+  expect(calls('key_reveal') === 1, 'reveal calls key_reveal once');
+  $('reveal-secret').click();
+  expect(/^•+$/.test($('result-secret').textContent), 'second click masks the secret again');
+
+  // Copy: buttons and Ctrl+C on a focused value go through copy_value; status line says so.
+  $('copy-snippet').click();
+  await sleep(20);
+  expect(mock.clipboard && mock.clipboard.startsWith('snippet:'), 'Copy for mposUi copies the snippet');
+  expect($('status-line').textContent === 'Copied. Clipboard clears in 60 s.', 'status line announces the copy');
+  $('result-secret').focus();
+  key($('result-secret'), 'c', { ctrlKey: true });
+  await sleep(20);
+  expect(mock.clipboard.startsWith('secret:'), 'Ctrl+C on the focused secret copies it via copy_value');
+
+  // Download and Ctrl+S.
+  $('download-format').value = 'env';
+  key(document.body, 's', { ctrlKey: true });
+  await sleep(30);
+  const exp = mock.calls.filter((c) => c.cmd === 'export_keys').pop();
+  expect(exp && exp.args.format === 'env' && exp.args.keyIds.length === 1, 'Ctrl+S downloads the key in the chosen format');
+
+  const gen = calls('generate_keys');
+  key(document.body, 'g', { ctrlKey: true });
+  await sleep(10);
+  expect(calls('generate_keys') === gen + 1, 'Ctrl+G generates');
+  await sleep(600);
+
+  // Failure inline with details.
+  type(input, 'refuses');
+  key(input, 'Enter');
+  $('generate-button').click();
+  await el('error-message');
+  expect($('error-details').hidden && $('error-details-toggle').getAttribute('aria-expanded') === 'false', 'error details start hidden');
+  $('error-details-toggle').click();
+  expect(!$('error-details').hidden && /merchant_refused/.test($('error-details').textContent), 'Details shows code and detail');
+
+  // Batch: progress, count, retry.
+  await batchRun();
+  expect($('batch-count').textContent === '3 of 4 generated, 1 failed', `batch count reads "${$('batch-count').textContent}"`);
+  noHorizontalScroll('batch table');
+  everyControlHasHook('batch table');
+  expect($$('batch-row').length === 4 && $$('batch-row-status').some((s) => /Failed/.test(s.textContent)), 'failed row says Failed');
+  const g2 = calls('generate_keys');
+  $('retry-failed').click();
+  await waitFor(() => calls('generate_keys') === g2 + 1, 'retry');
+  const retryArgs = mock.calls.filter((c) => c.cmd === 'generate_keys').pop().args;
+  expect(retryArgs.mids.join() === 'unknown_demo_mid', 'Retry failed asks only for the failed merchants');
+  await sleep(600);
+  $('download-all').click();
+  await sleep(20);
+  const all = mock.calls.filter((c) => c.cmd === 'export_keys').pop();
+  expect(all.args.format === 'csv' && all.args.keyIds.length === 3, 'Download all exports every generated key as CSV');
+  $('batch-toggle').click();
+
+  // Settings: Escape goes back; the secret is write-only.
+  $('open-settings').click();
+  await el('settings-add-profile');
+  noHorizontalScroll('settings');
+  everyControlHasHook('settings');
+  $('theme-select').value = 'dark';
+  $('theme-select').dispatchEvent(new Event('change'));
+  await waitFor(() => document.documentElement.dataset.theme === 'dark', 'data-theme');
+  expect(mock.calls.filter((c) => c.cmd === 'settings_save').pop().args.settings.theme === 'dark', 'theme choice is saved and applied');
+  $('theme-select').value = 'system';
+  $('theme-select').dispatchEvent(new Event('change'));
+  await waitFor(() => !document.documentElement.dataset.theme, 'system theme');
+  $('settings-add-profile').click();
+  expect($('settings-custom-url').closest('.field').hidden, 'custom URL field hidden for named environments');
+  $('settings-profile-name').value = 'Acme live';
+  $('settings-key-id').value = 'af922a42-7d5c-4e10-9c4b-09d908647de4';
+  $('settings-secret').value = 'c2VjcmV0';
+  $('settings-save-profile').click();
+  await waitFor(() => $('settings-secret-stored'), 'stored secret note');
+  const saveArgs = mock.calls.filter((c) => c.cmd === 'profile_save').pop().args.input;
+  expect(saveArgs.secret === 'c2VjcmV0' && !('originalName' in saveArgs), 'profile_save sends the secret once for a new profile');
+  expect(/Stored in GNOME Keyring/.test($('settings-secret-stored').textContent) && !$('settings-secret'), 'saved secret shows only "Stored in …"');
+  expect(!JSON.stringify(mock.calls.filter((c) => c.cmd !== 'profile_save')).includes('c2VjcmV0'), 'secret sent in no other command');
+  $('settings-test-connection').click();
+  await waitFor(() => $('settings-test-result').textContent, 'test result');
+  expect(/accepted/.test($('settings-test-result').textContent), 'Test connection shows the answer');
+  key(document.activeElement || document.body, 'Escape');
+  await el('merchant-combobox');
+  expect(true, 'Escape leaves settings');
+  expect($('profile-picker') && $('profile-picker').options.length === 2, 'profile picker appears with two profiles');
+
+  // Close with unsaved keys asks first; Escape or Stay keeps the window.
+  mock.emit('close-requested-with-unsaved-keys', { count: 1 });
+  await el('confirm-dialog');
+  expect(document.activeElement === $('confirm-cancel'), 'dialog focuses the safe answer');
+  $('confirm-cancel').click();
+  await waitFor(() => !$('confirm-dialog'), 'dialog to close');
+  expect(!$('confirm-dialog') && !mock.quit, 'Stay closes the dialog without quitting');
+  mock.emit('close-requested-with-unsaved-keys', { count: 1 });
+  await el('confirm-dialog');
+  $('confirm-ok').click();
+  await waitFor(() => mock.quit, 'app_quit');
+  expect(mock.quit, 'confirming calls app_quit');
+
+  // Hooks, CSP, markup hygiene.
+  $('open-history').click();
+  await el('history-row');
+  noHorizontalScroll('history');
+  const rows = $$('history-row').length;
+  $('history-forget').click();
+  (await el('confirm-ok')).click();
+  await waitFor(() => $$('history-row').length === rows - 1, 'forgotten row gone');
+  expect(calls('history_forget') === 1, 'Forget asks first, then calls history_forget');
+  everyControlHasHook('history');
+  expect(!mock.csp.length, `no CSP violations ${mock.csp.join(' | ')}`);
+  expect(document.documentElement.scrollWidth <= window.innerWidth, `no horizontal scroll (${document.documentElement.scrollWidth} > ${window.innerWidth})`);
+}
+
+async function main() {
+  const out = document.createElement('pre');
+  out.id = 'results';
+  try {
+    if (scenes[scene]) await scenes[scene]();
+    if (scene === 'check') {
+      out.textContent = `${results.some((r) => r.startsWith('FAIL')) ? 'FAIL' : 'PASS'}\n${results.join('\n')}`;
+    }
+  } catch (e) {
+    out.textContent = `FAIL ${e && e.message}\n${results.join('\n')}\ncalls: ${mock.calls.map((c) => c.cmd).join(' ')}`;
+  }
+  if (scene === 'check') document.body.append(out);
+  document.documentElement.dataset.sceneReady = 'true';
+}
+
+main();

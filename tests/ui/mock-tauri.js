@@ -1,0 +1,230 @@
+// A stand-in for the Tauri backend, for looking at and poking the UI in a plain browser. It answers the
+// command table of docs/ARCHITECTURE.md from memory. Query parameters:
+//   state=empty|demo|two   no profile / the demo profile / demo + a real-looking test profile (default demo)
+//   theme=system|light|dark  settings.theme at start
+//   delay=MS               how long generate_keys takes (default 400)
+//   nokeychain=1           keys come back unstored, with a storageWarning
+// window.__mock exposes calls (every invoke), emit(event, payload), quit and csp (violations seen).
+(function () {
+  const params = new URLSearchParams(window.location.search);
+  const stateParam = params.get('state') || 'demo';
+  const delay = Number(params.get('delay') || 400);
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  const clone = (x) => JSON.parse(JSON.stringify(x));
+  const fail = (code, message, detail = '') => Promise.reject({ code, message, detail });
+
+  const demoProfile = () => ({
+    name: 'Demo (offline)', environment: 'demo', environmentLabel: 'Demo (offline)', providerMode: 'TEST',
+    authType: 'sharedSecret', keyId: '08c7a6a4-3c34-4d0e-9d4b-6f6f6d6f0001', organizationId: 'demo_portfolio',
+    metaKey: false, secretStored: true, isDemo: true,
+    merchants: [
+      { mid: 'demo_store_001', label: 'Demo shop, Berlin' },
+      { mid: 'demo_store_002', label: 'Demo shop, Munich' },
+      { mid: 'demo_kiosk_17', label: 'Demo kiosk at the station' },
+      { mid: 'unknown_demo_mid', label: 'Demo: a merchant Cybersource refuses' },
+    ],
+  });
+  const acmeProfile = () => ({
+    name: 'Acme test', environment: 'test', environmentLabel: 'Cybersource test', providerMode: 'TEST',
+    authType: 'sharedSecret', keyId: 'af922a42-7d5c-4e10-9c4b-09d908647de4', organizationId: 'acme_portfolio',
+    metaKey: true, secretStored: true, isDemo: false,
+    merchants: [
+      { mid: 'acme_store_042', label: 'Shop A' },
+      { mid: 'acme_store_043', label: 'Shop B, airport' },
+      { mid: 'acme_popup_7', label: '' },
+    ],
+  });
+
+  const db = {
+    profiles: stateParam === 'empty' ? [] : stateParam === 'two' ? [acmeProfile(), demoProfile()] : [demoProfile()],
+    active: null,
+    settings: { theme: params.get('theme') || 'system', clipboardClearSecs: 60, proxy: { mode: 'system' }, rememberKeys: true, lastProfile: null },
+    keys: new Map(), // keyId -> { view, secret }
+    counter: 0,
+  };
+  db.active = db.profiles.length ? db.profiles[0].name : null;
+
+  const listeners = new Map();
+  const mock = { calls: [], quit: false, csp: [], secretsReceived: 0, clipboard: null, emit };
+  window.__mock = mock;
+  document.addEventListener('securitypolicyviolation', (e) => mock.csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));
+
+  function emit(event, payload) {
+    for (const handler of listeners.get(event) || []) handler({ event, id: 0, payload });
+  }
+
+  function profile(name) {
+    const p = db.profiles.find((x) => x.name === name);
+    if (!p) throw { code: 'not_found', message: `There is no profile named “${name}”.`, detail: '' };
+    return p;
+  }
+
+  function hex(n, len) { return n.toString(16).padStart(len, '0').slice(-len); }
+
+  function newKey(p, mid) {
+    db.counter += 1;
+    const n = db.counter;
+    const now = new Date();
+    const expires = new Date(now);
+    expires.setFullYear(now.getFullYear() + 9);
+    const view = {
+      keyId: `${hex(0xaf922a42 + n, 8)}-b5c1-4b1e-8f0a-${hex(0x09d908647de4 + n, 12)}`,
+      cybersourceMerchantId: mid,
+      merchantId: `7ae12796-dea9-514e-b859-${hex(0x18b7f4a4c618 + n * 7919, 12)}`,
+      status: 'ACTIVE',
+      expirationDate: expires.toISOString(),
+      providerMode: p.providerMode,
+      profile: p.name,
+      stored: db.settings.rememberKeys && !params.get('nokeychain'),
+      exported: false,
+      generatedAt: now.toISOString(),
+      exportedAt: null,
+      environment: p.environment,
+    };
+    db.keys.set(view.keyId, { view, secret: `Zm9vYmFyLXNlY3JldC0${n}dGVzdC1rZXktbW9jaw==` });
+    return view;
+  }
+
+  const commands = {
+    app_state: () => ({
+      profiles: clone(db.profiles), activeProfile: db.active, settings: clone(db.settings),
+      keychainName: 'GNOME Keyring', version: '0.1.0',
+    }),
+    profile_save: ({ input }) => {
+      if (!input.name) return fail('invalid_input', 'Give the profile a name.');
+      if (input.secret) mock.secretsReceived += 1;
+      const existing = input.originalName ? profile(input.originalName) : null;
+      if (!existing && db.profiles.some((p) => p.name === input.name)) {
+        return fail('duplicate', `A profile named “${input.name}” already exists. Choose another name.`);
+      }
+      if (!existing && !input.secret) return fail('invalid_input', 'Paste the shared secret.');
+      const named = { test: 'Cybersource test', production: 'Cybersource production', 'visa-test': 'Visa Acceptance test', 'visa-production': 'Visa Acceptance production' };
+      if (!named[input.environment] && !/^https:\/\/|^http:\/\/(localhost|127\.0\.0\.1)/.test(input.environment)) {
+        return fail('invalid_input', `Plain http:// is only allowed to this computer. Use https://.`);
+      }
+      const view = {
+        ...(existing || { merchants: [], isDemo: false, authType: 'sharedSecret' }),
+        name: input.name, environment: input.environment,
+        environmentLabel: named[input.environment] || `Custom: ${input.environment}`,
+        providerMode: /production/.test(input.environment) ? 'LIVE' : 'TEST',
+        keyId: input.keyId, organizationId: input.organizationId || null, metaKey: input.metaKey,
+        secretStored: Boolean((existing && existing.secretStored) || input.secret),
+      };
+      if (existing) db.profiles[db.profiles.indexOf(existing)] = view; else db.profiles.push(view);
+      if (!db.active || db.active === input.originalName) db.active = view.name;
+      return clone(view);
+    },
+    profile_delete: ({ name }) => {
+      db.profiles = db.profiles.filter((p) => p.name !== name);
+      if (db.active === name) db.active = db.profiles.length ? db.profiles[0].name : null;
+    },
+    profile_test: async ({ name }) => {
+      const p = profile(name);
+      await sleep(delay);
+      if (p.isDemo) return { message: 'The offline demo answered and accepted the credential.' };
+      if (/bad/i.test(p.keyId)) {
+        return fail('auth_refused', 'Cybersource refused the credential. Check the key id and shared secret, and that the key is a REST shared secret.',
+          'HTTP 401\n{"response":{"rmsg":"Authentication Failed"}}');
+      }
+      return { message: `Cybersource accepted the credential (${p.environmentLabel}).` };
+    },
+    profile_select: ({ name }) => { profile(name); db.active = name; },
+    demo_profile_create: () => {
+      if (!db.profiles.some((p) => p.isDemo)) db.profiles.push(demoProfile());
+      db.active = 'Demo (offline)';
+      return clone(profile('Demo (offline)'));
+    },
+    merchant_add: ({ profile: name, mid, label }) => {
+      const p = profile(name);
+      if (p.merchants.some((m) => m.mid === mid)) return fail('duplicate', `${mid} is already in the list.`);
+      p.merchants.push({ mid, label });
+      return clone(p);
+    },
+    merchant_update: ({ profile: name, mid, label }) => {
+      const p = profile(name);
+      p.merchants.find((m) => m.mid === mid).label = label;
+      return clone(p);
+    },
+    merchant_remove: ({ profile: name, mid }) => {
+      const p = profile(name);
+      p.merchants = p.merchants.filter((m) => m.mid !== mid);
+      return clone(p);
+    },
+    merchant_import_csv: ({ profile: name, onlyGood }) => {
+      const p = profile(name);
+      const errors = [
+        { line: 3, message: '“acme store 9” is not a MID: use 1 to 30 letters, digits or underscores.' },
+        { line: 7, message: 'The MID is missing.' },
+      ];
+      if (!onlyGood) return { cancelled: false, added: 0, skipped: 0, errors };
+      for (const m of [{ mid: 'csv_store_1', label: 'From CSV 1' }, { mid: 'csv_store_2', label: 'From CSV 2' }]) {
+        if (!p.merchants.some((x) => x.mid === m.mid)) p.merchants.push(m);
+      }
+      return { cancelled: false, added: 2, skipped: 1, errors };
+    },
+    generate_keys: async ({ profile: name, mids }) => {
+      const p = profile(name);
+      if (!mids.length) return fail('usage', 'Choose at least one merchant.');
+      const keys = [];
+      const failures = [];
+      for (let i = 0; i < mids.length; i += 1) {
+        await sleep(delay / mids.length);
+        if (mids[i].startsWith('unknown')) {
+          failures.push({
+            cybersourceMerchantId: mids[i], code: 'merchant_refused',
+            message: `Cybersource does not know the merchant ${mids[i]} under this account. Check the MID in the Business Center.`,
+            detail: 'status: FAILED\nreason: INVALID_DATA\nmessage: Merchant not found',
+          });
+        } else {
+          keys.push(newKey(p, mids[i]));
+        }
+        emit('generate-progress', { done: i + 1, total: mids.length });
+      }
+      const storageWarning = params.get('nokeychain')
+        ? 'The keys could not be stored: GNOME Keyring is locked. Download or copy them now; unlock the keyring to keep keys next time.'
+        : null;
+      return { environment: p.environment, providerMode: p.providerMode, keys: clone(keys), failures, storageWarning };
+    },
+    key_reveal: ({ keyId }) => {
+      const k = db.keys.get(keyId);
+      return k ? k.secret : fail('not_found', 'This key is no longer on this computer.');
+    },
+    copy_value: ({ keyId, field }) => {
+      if (!db.keys.has(keyId)) return fail('not_found', 'This key is no longer on this computer.');
+      mock.clipboard = `${field}:${keyId}`;
+      return { clearsInSecs: db.settings.clipboardClearSecs || null };
+    },
+    export_keys: ({ keyIds, format }) => {
+      const now = new Date().toISOString();
+      for (const id of keyIds) {
+        const k = db.keys.get(id);
+        if (k) { k.view.exported = true; k.view.exportedAt = now; }
+      }
+      const ext = format === 'text' ? 'txt' : format;
+      return { cancelled: false, path: `/home/it/Downloads/mpos-keys.${ext}` };
+    },
+    history_list: ({ profile: name } = {}) => clone([...db.keys.values()].map((k) => k.view)
+      .filter((v) => v.stored && (!name || v.profile === name))),
+    history_forget: ({ keyId }) => { db.keys.delete(keyId); },
+    settings_save: ({ settings }) => { db.settings = clone(settings); return clone(db.settings); },
+    app_quit: () => { mock.quit = true; },
+  };
+
+  window.__TAURI__ = {
+    core: {
+      async invoke(cmd, args = {}) {
+        mock.calls.push({ cmd, args: clone(args) });
+        const handler = commands[cmd];
+        if (!handler) throw `command ${cmd} not found`;
+        return handler(args);
+      },
+    },
+    event: {
+      async listen(event, handler) {
+        if (!listeners.has(event)) listeners.set(event, new Set());
+        listeners.get(event).add(handler);
+        return () => listeners.get(event).delete(handler);
+      },
+    },
+  };
+}());

@@ -1,0 +1,70 @@
+// The only door to the Rust side. Every other module calls these functions, so the command table in
+// docs/ARCHITECTURE.md ("Tauri commands") maps one to one onto this file.
+
+export class ApiError extends Error {
+  constructor(code, message, detail) {
+    super(message);
+    this.code = code;
+    this.detail = detail;
+  }
+}
+
+// Commands reject with {code, message, detail}; a panic, a missing command or the plain browser reject
+// with a bare string or an Error. Views only ever see the one shape.
+function normalise(e) {
+  if (e instanceof ApiError) return e;
+  if (e && typeof e === 'object' && typeof e.message === 'string') {
+    return new ApiError(String(e.code || 'error'), e.message || 'Something went wrong.', String(e.detail || ''));
+  }
+  if (typeof e === 'string' && e) return new ApiError('error', e, '');
+  return new ApiError('error', 'Something went wrong.', e == null ? '' : String(e));
+}
+
+function tauri() {
+  const t = window.__TAURI__;
+  if (!t || !t.core || !t.event) {
+    throw new ApiError('no_backend', 'This window only works inside the mPOS Key Generator app.', '');
+  }
+  return t;
+}
+
+async function call(command, args) {
+  try {
+    return await tauri().core.invoke(command, args);
+  } catch (e) {
+    throw normalise(e);
+  }
+}
+
+// Resolves to a function that stops listening.
+export async function listen(event, handler) {
+  try {
+    return await tauri().event.listen(event, (e) => handler(e.payload));
+  } catch (e) {
+    throw normalise(e);
+  }
+}
+
+export const appState = () => call('app_state');
+export const profileSave = (input) => call('profile_save', { input });
+export const profileDelete = (name) => call('profile_delete', { name });
+export const profileTest = (name) => call('profile_test', { name });
+export const profileSelect = (name) => call('profile_select', { name });
+export const demoProfileCreate = () => call('demo_profile_create');
+export const merchantAdd = (profile, mid, label) => call('merchant_add', { profile, mid, label });
+export const merchantUpdate = (profile, mid, label) => call('merchant_update', { profile, mid, label });
+export const merchantRemove = (profile, mid) => call('merchant_remove', { profile, mid });
+export const merchantImportCsv = (profile, onlyGood) => call('merchant_import_csv', { profile, onlyGood });
+export const generateKeys = (profile, mids) => call('generate_keys', { profile, mids });
+export const keyReveal = (keyId) => call('key_reveal', { keyId });
+export const copyValue = (keyId, field) => call('copy_value', { keyId, field });
+export const exportKeys = (keyIds, format) => call('export_keys', { keyIds, format });
+export const historyList = (profile) => call('history_list', profile ? { profile } : {});
+export const historyForget = (keyId) => call('history_forget', { keyId });
+export const settingsSave = (settings) => call('settings_save', { settings });
+export const appQuit = () => call('app_quit');
+
+export const EVENTS = {
+  progress: 'generate-progress',
+  closeRequested: 'close-requested-with-unsaved-keys',
+};

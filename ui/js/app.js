@@ -1,0 +1,172 @@
+// Bootstrap and router of the window: header, one view at a time, status line, window-wide keys.
+//
+// data-testid hooks (stable names for the WebDriver end-to-end tests; keep this list in step):
+//   Header        open-settings, open-history, profile-picker (<select>, only with 2+ profiles),
+//                 profile-name (the single profile's name), retry-start (only if start-up failed)
+//   Welcome       welcome-try-demo, welcome-connect
+//   Main, single  merchant-combobox (<input role=combobox>), merchant-combobox-toggle,
+//                 merchant-option (each <li role=option>, data-mid), batch-toggle, generate-button,
+//                 env-badge, empty-add-merchants (profile without merchants)
+//   Result card   result-card, result-status, result-merchant-id, result-secret (masked until
+//                 revealed), reveal-secret, result-key-id, result-expires, result-provider-mode,
+//                 copy-merchant-id, copy-secret, copy-key-id, copy-snippet,
+//                 download-format (json|env|text), download-button, result-stored,
+//                 storage-warning (keys generated but not stored; also in batch)
+//   Batch         batch-select-all, batch-row (<tr>, data-mid), batch-row-select, batch-row-status,
+//                 batch-row-merchant-id, batch-copy-merchant-id, batch-row-secret (always masked),
+//                 batch-copy-secret, batch-progress, batch-count, retry-failed,
+//                 download-all-format (csv|json), download-all; generate-button and env-badge as above
+//   Errors        error-message, error-details-toggle, error-details (wherever an error is shown)
+//   History       history-all-profiles, history-format, history-row (data-key-id), history-status,
+//                 history-exported, history-merchant-id, history-copy-merchant-id,
+//                 history-generated, history-expires, history-copy-secret, history-copy-snippet,
+//                 history-download, history-forget
+//   Settings      settings-profile-item (data-name), settings-add-profile, settings-profile-name,
+//                 settings-environment, settings-custom-url, settings-key-id, settings-org-id,
+//                 settings-meta-key, settings-secret, settings-secret-stored, settings-replace-secret,
+//                 settings-save-profile, settings-test-connection, settings-test-result,
+//                 settings-delete-profile, settings-credential-help
+//   Merchants     merchant-row (data-mid), merchant-label, merchant-remove, merchant-add-mid,
+//                 merchant-add-label, merchant-add-button, import-csv, import-only-good,
+//                 import-result, import-errors, import-error (data-line), import-good-lines
+//   General       theme-select, clipboard-seconds, proxy-select, proxy-url, remember-keys
+//   Everywhere    back-button (settings, history), status-line, confirm-dialog, confirm-ok,
+//                 confirm-cancel
+import * as api from './api.js';
+import { h } from './dom.js';
+import { confirmDialog } from './dialog.js';
+import { errorSlot } from './errors.js';
+import { icon } from './icons.js';
+import { installShortcuts } from './shortcuts.js';
+import { statusLine } from './status.js';
+import { session, profiles, activeProfile } from './state.js';
+import { applyTheme } from './theme.js';
+import * as welcome from './welcome.js';
+import * as generate from './generate.js';
+import * as historyView from './history.js';
+import * as settingsView from './settings.js';
+
+const VIEWS = { welcome: welcome.mount, main: generate.mount, history: historyView.mount, settings: settingsView.mount };
+
+const profileSlot = h('div', { class: 'profile-slot' });
+const settingsButton = h('button', {
+  type: 'button', class: 'icon-button', 'aria-label': 'Settings', title: 'Settings', testid: 'open-settings',
+  onclick: () => go('settings'),
+}, icon('settings'));
+const historyButton = h('button', {
+  type: 'button', class: 'icon-button', 'aria-label': 'History', title: 'History', testid: 'open-history',
+  onclick: () => go('history'),
+}, icon('history'));
+const pageErrors = errorSlot();
+const content = h('div', { class: 'page' });
+
+let current = {};
+let currentName = '';
+
+const ctx = { go, back, refresh, showError: (e) => pageErrors.show(e) };
+
+async function refresh() {
+  session.app = await api.appState();
+  applyTheme((session.app.settings || {}).theme);
+  renderHeader();
+}
+
+function renderHeader() {
+  const list = profiles();
+  const active = activeProfile();
+  profileSlot.replaceChildren();
+  if (list.length > 1) {
+    const picker = h('select', { testid: 'profile-picker', id: 'profile-picker' });
+    for (const p of list) picker.append(h('option', { value: p.name }, p.isDemo ? `${p.name} (demo)` : p.name));
+    picker.value = active ? active.name : list[0].name;
+    picker.addEventListener('change', () => switchProfile(picker.value));
+    profileSlot.append(h('label', { htmlFor: 'profile-picker', class: 'profile-label' }, 'Profile'), picker);
+  } else if (active) {
+    profileSlot.append(h('span', { class: 'profile-label' }, 'Profile'),
+      h('span', { class: 'profile-name', testid: 'profile-name' }, active.name));
+  }
+  settingsButton.setAttribute('aria-current', currentName === 'settings' ? 'page' : 'false');
+  historyButton.setAttribute('aria-current', currentName === 'history' ? 'page' : 'false');
+}
+
+async function switchProfile(name) {
+  pageErrors.clear();
+  try {
+    await api.profileSelect(name);
+    await refresh();
+    if (currentName !== 'settings') go(currentName);
+  } catch (e) {
+    renderHeader();
+    pageErrors.show(e);
+  }
+}
+
+function go(name, opts = {}) {
+  const target = name === 'main' && !profiles().length ? 'welcome' : name;
+  if (current.unmount) current.unmount();
+  pageErrors.clear();
+  content.replaceChildren();
+  currentName = target;
+  current = VIEWS[target](content, ctx, opts) || {};
+  renderHeader();
+  document.querySelector('.content').scrollTop = 0;
+  if (current.focus) current.focus();
+}
+
+function back() {
+  if (currentName === 'settings' || currentName === 'history') go('main');
+}
+
+// A second close click while the question is open must not stack a second dialog.
+let askingToQuit = false;
+
+async function askBeforeQuit(payload) {
+  if (askingToQuit) return;
+  askingToQuit = true;
+  const n = payload && Number(payload.count);
+  const many = n > 1;
+  const ok = await confirmDialog({
+    title: 'Keys not saved',
+    message: many
+      ? `${n} keys you generated are neither downloaded nor stored on this computer. If you quit now, their `
+        + 'secrets are lost and the keys have to be generated again. Quit anyway?'
+      : 'A key you generated is neither downloaded nor stored on this computer. If you quit now, its secret '
+        + 'is lost and the key has to be generated again. Quit anyway?',
+    okText: 'Quit anyway',
+    cancelText: 'Stay',
+    danger: true,
+  });
+  askingToQuit = false;
+  if (ok) {
+    try {
+      await api.appQuit();
+    } catch (e) {
+      pageErrors.show(e);
+    }
+  }
+}
+
+async function boot() {
+  const root = document.getElementById('app');
+  root.append(
+    h('header', { class: 'appbar' },
+      h('span', { class: 'app-title' }, 'mPOS Key Generator'),
+      h('span', { class: 'spacer' }),
+      profileSlot, settingsButton, historyButton),
+    h('main', { class: 'content' }, h('div', { class: 'page-wrap' }, pageErrors.el, content)),
+    h('footer', { class: 'statusbar' }, statusLine()));
+  installShortcuts(() => current, back);
+
+  try {
+    await api.listen(api.EVENTS.closeRequested, askBeforeQuit);
+    await refresh();
+    go('main');
+  } catch (e) {
+    pageErrors.show(e);
+    settingsButton.disabled = true;
+    historyButton.disabled = true;
+    content.replaceChildren(h('button', { type: 'button', testid: 'retry-start', onclick: () => window.location.reload() }, 'Try again'));
+  }
+}
+
+boot();
