@@ -1,0 +1,166 @@
+//! `history.jsonl`: the vault's metadata as an append-only log of events, one JSON object per line.
+//!
+//! Appending under the file's lock with one write and an fsync means concurrent writers never lose a
+//! line and a batch of 1,000 keys costs one write. A line that cannot be parsed is never dropped
+//! silently: the whole file is copied aside, the readable lines are kept, and `Corrupt` is reported.
+
+use crate::atomic::{self, FileLock};
+use crate::error::StoreError;
+use crate::vault::VaultEntry;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// One line of the history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    tag = "event",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub(crate) enum Event {
+    /// A key was generated and its secret stored in the keychain.
+    Kept(VaultEntry),
+    /// These keys were written to an export file.
+    Exported { key_ids: Vec<String>, at: String },
+    /// The key's secret was deleted from the keychain; the line stays as a tombstone.
+    Forgotten { key_id: String, at: String },
+}
+
+const KNOWN_EVENTS: [&str; 3] = ["kept", "exported", "forgotten"];
+
+/// The history file and its lock.
+#[derive(Debug, Clone)]
+pub(crate) struct History {
+    path: PathBuf,
+}
+
+impl History {
+    pub(crate) fn new(path: PathBuf) -> Self {
+        Self { path }
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Takes the history's lock (creating the data folder on first use).
+    pub(crate) fn lock(&self) -> Result<FileLock, StoreError> {
+        if let Some(dir) = self.path.parent() {
+            atomic::ensure_private_dir(dir)?;
+        }
+        FileLock::acquire(&self.path)
+    }
+
+    /// Appends events in one write; the caller holds the lock.
+    pub(crate) fn append(&self, events: &[Event]) -> Result<(), StoreError> {
+        let mut buf = Vec::with_capacity(events.len() * 400);
+        for event in events {
+            serde_json::to_writer(&mut buf, event).map_err(|e| StoreError::Io {
+                path: self.path.clone(),
+                message: format!(
+                    "Could not encode the key history ({e}); please report this as a bug."
+                ),
+            })?;
+            buf.push(b'\n');
+        }
+        atomic::append_synced(&self.path, &buf)
+    }
+
+    /// Reads every event; the caller holds the lock. Unparsable lines: see the module docs.
+    pub(crate) fn read(&self) -> Result<Vec<Event>, StoreError> {
+        let bytes = match fs::read(&self.path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(StoreError::io("read", &self.path, &e)),
+        };
+        let mut events = Vec::new();
+        let mut good_lines: Vec<&[u8]> = Vec::new();
+        let mut bad = 0usize;
+        for (index, line) in bytes.split(|&b| b == b'\n').enumerate() {
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            match parse_line(line) {
+                Parsed::Event(event) => {
+                    events.push(*event);
+                    good_lines.push(line);
+                }
+                Parsed::FromNewerVersion => good_lines.push(line),
+                Parsed::Bad => {
+                    log::warn!("{} line {} is not readable", self.path.display(), index + 1);
+                    bad += 1;
+                }
+            }
+        }
+        if bad > 0 {
+            let backup = atomic::copy_aside(&self.path)?;
+            let mut kept = good_lines.join(&b'\n');
+            if !kept.is_empty() {
+                kept.push(b'\n');
+            }
+            atomic::write_atomic(&self.path, &kept)?;
+            return Err(StoreError::Corrupt {
+                path: self.path.clone(),
+                backup,
+            });
+        }
+        Ok(events)
+    }
+}
+
+enum Parsed {
+    Event(Box<Event>),
+    FromNewerVersion,
+    Bad,
+}
+
+fn parse_line(line: &[u8]) -> Parsed {
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(line) else {
+        return Parsed::Bad;
+    };
+    let kind = value
+        .get("event")
+        .and_then(|k| k.as_str())
+        .map(str::to_string);
+    match serde_json::from_value::<Event>(value) {
+        Ok(event) => Parsed::Event(Box::new(event)),
+        // A newer version may log events we do not know; keep their lines, skip them here.
+        Err(_) if kind.as_deref().is_some_and(|k| !KNOWN_EVENTS.contains(&k)) => {
+            Parsed::FromNewerVersion
+        }
+        Err(_) => Parsed::Bad,
+    }
+}
+
+/// Applies the events in order: the current state of every key ever kept, in the order kept.
+pub(crate) fn replay(events: Vec<Event>) -> Vec<VaultEntry> {
+    let mut entries: Vec<VaultEntry> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for event in events {
+        match event {
+            Event::Kept(entry) => match index.get(&entry.key_id) {
+                Some(&i) => entries[i] = entry,
+                None => {
+                    index.insert(entry.key_id.clone(), entries.len());
+                    entries.push(entry);
+                }
+            },
+            Event::Exported { key_ids, at } => {
+                for id in key_ids {
+                    if let Some(&i) = index.get(&id) {
+                        entries[i].exported_at = Some(at.clone());
+                    }
+                }
+            }
+            Event::Forgotten { key_id, at } => {
+                if let Some(&i) = index.get(&key_id) {
+                    entries[i].forgotten_at = Some(at);
+                }
+            }
+        }
+    }
+    entries
+}

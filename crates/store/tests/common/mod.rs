@@ -1,0 +1,71 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use mpos_kms::{IssuedKey, SecretString};
+use std::path::Path;
+use std::process::Command;
+
+/// Set in a re-executed test binary to say which child task to run.
+pub const CHILD_TASK: &str = "MPOS_STORE_TEST_CHILD";
+
+/// A sample key; `i` makes ids, MIDs and secrets unique.
+pub fn key(i: usize) -> IssuedKey {
+    IssuedKey {
+        cybersource_merchant_id: format!("shop_{i:04}"),
+        merchant_id: format!("8f0c{i:04}-ext-org"),
+        secret: SecretString::new(format!("c2VjcmV0LWtleS17aX0t{i:06}+/w==")),
+        key_id: uuid::Uuid::new_v4().to_string(),
+        status: "ACTIVE".into(),
+        expiration_date: Some("2027-11-28T14:30:00Z".into()),
+    }
+}
+
+/// A unique suffix so parallel tests never share a keychain entry.
+pub fn unique() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// Re-runs this test binary with only `test_name`, `CHILD_TASK=task` and `envs`; returns its stdout.
+pub fn run_child(test_name: &str, task: &str, envs: &[(&str, String)]) -> String {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let mut cmd = Command::new(exe);
+    cmd.args(["--exact", test_name, "--nocapture", "--test-threads=1"])
+        .env(CHILD_TASK, task);
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("re-running the test binary");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "child {task} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// The value after `RESULT:` in a child's output.
+pub fn result_of(stdout: &str) -> String {
+    stdout
+        .lines()
+        .find_map(|l| l.split_once("RESULT:").map(|(_, r)| r))
+        .unwrap_or_else(|| panic!("no RESULT line in:\n{stdout}"))
+        .to_string()
+}
+
+/// True when any file under `root` contains `needle`.
+pub fn any_file_contains(root: &Path, needle: &str) -> bool {
+    let Ok(dir) = std::fs::read_dir(root) else {
+        return false;
+    };
+    dir.flatten().any(|e| {
+        let p = e.path();
+        if p.is_dir() {
+            any_file_contains(&p, needle)
+        } else {
+            std::fs::read(&p)
+                .map(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes()))
+                .unwrap_or(false)
+        }
+    })
+}

@@ -1,0 +1,325 @@
+//! The key vault's logic with the in-memory store: keep, list, secret, export marks, forget, failures,
+//! concurrency, 1,000 keys, and a damaged history. (The real keychain: keychain_real.rs.)
+
+mod common;
+
+use common::{any_file_contains, key};
+use mpos_kms::{Environment, IssuedKey, ProviderMode, SecretString};
+use mpos_store::keychain::{key_account, MemoryStore, SecretStore};
+use mpos_store::{Paths, StoreError, Vault};
+use std::fs;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+fn vault_in(root: &std::path::Path) -> (Vault, Arc<MemoryStore>) {
+    let mem = Arc::new(MemoryStore::new());
+    (Vault::new(&Paths::at(root), mem.clone()), mem)
+}
+
+#[test]
+fn keep_list_secret_export_forget() {
+    let root = tempfile::tempdir().unwrap();
+    let (vault, mem) = vault_in(root.path());
+    let first: Vec<IssuedKey> = (0..2).map(key).collect();
+    vault
+        .keep_all(&first, "Shop", &Environment::Production)
+        .unwrap();
+    thread::sleep(Duration::from_millis(1100)); // generatedAt has second precision
+    let second: Vec<IssuedKey> = (2..4).map(key).collect();
+    let kept = vault
+        .keep_all(&second, "Other", &Environment::Test)
+        .unwrap();
+    assert_eq!(kept[0].provider_mode, ProviderMode::Test);
+    assert_eq!(mem.len(), 4);
+
+    let all = vault.list(None).unwrap();
+    let ids: Vec<&str> = all.iter().map(|e| e.key_id.as_str()).collect();
+    let expect: Vec<&str> = [&second[0], &second[1], &first[0], &first[1]]
+        .iter()
+        .map(|k| k.key_id.as_str())
+        .collect();
+    assert_eq!(ids, expect, "newest first, a batch in its own order");
+    let shop = vault.list(Some("shop")).unwrap();
+    assert_eq!(shop.len(), 2);
+    assert_eq!(shop[0].environment, "production");
+    assert_eq!(shop[0].provider_mode, ProviderMode::Live);
+    assert_eq!(shop[0].merchant_id, first[0].merchant_id);
+    assert_eq!(
+        shop[0].cybersource_merchant_id,
+        first[0].cybersource_merchant_id
+    );
+
+    assert_eq!(
+        vault.secret(&first[1].key_id).unwrap().expose(),
+        first[1].secret.expose()
+    );
+    let again = vault.issued_key(&first[1].key_id).unwrap();
+    assert_eq!(again.merchant_id, first[1].merchant_id);
+
+    let json = serde_json::to_value(&shop[0]).unwrap();
+    let fields: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    for f in [
+        "keyId",
+        "cybersourceMerchantId",
+        "merchantId",
+        "status",
+        "expirationDate",
+        "profile",
+        "environment",
+        "providerMode",
+        "generatedAt",
+        "exportedAt",
+        "forgottenAt",
+    ] {
+        assert!(fields.contains(&f), "{f} missing in {fields:?}");
+    }
+    assert_eq!(fields.len(), 11, "no secret field: {fields:?}");
+
+    let marked = vault
+        .mark_exported(&[first[0].key_id.clone(), "unknown".into()])
+        .unwrap();
+    assert_eq!(marked, 1);
+    let e = vault.list(Some("Shop")).unwrap();
+    assert!(e
+        .iter()
+        .find(|x| x.key_id == first[0].key_id)
+        .unwrap()
+        .exported_at
+        .is_some());
+    assert!(e
+        .iter()
+        .find(|x| x.key_id == first[1].key_id)
+        .unwrap()
+        .exported_at
+        .is_none());
+
+    vault.forget(&first[0].key_id).unwrap();
+    vault
+        .forget(&first[0].key_id)
+        .expect("forgetting twice is fine");
+    assert!(mem.get(&key_account(&first[0].key_id)).unwrap().is_none());
+    assert_eq!(vault.list(None).unwrap().len(), 3);
+    let e = vault.secret(&first[0].key_id).unwrap_err();
+    assert_eq!(e.code(), "not_found");
+    assert!(e.to_string().contains("forgotten"), "{e}");
+    assert_eq!(vault.forget("no-such-key").unwrap_err().code(), "not_found");
+    let history = fs::read_to_string(vault.history_path()).unwrap();
+    assert!(
+        history
+            .lines()
+            .any(|l| l.contains("\"event\":\"forgotten\"")),
+        "tombstone kept"
+    );
+
+    for k in first.iter().chain(&second) {
+        assert!(!any_file_contains(root.path(), k.secret.expose()));
+    }
+}
+
+#[test]
+fn a_secret_removed_outside_the_app_is_reported() {
+    let root = tempfile::tempdir().unwrap();
+    let (vault, mem) = vault_in(root.path());
+    let k = key(1);
+    vault
+        .keep_all(std::slice::from_ref(&k), "Shop", &Environment::Test)
+        .unwrap();
+    mem.delete(&key_account(&k.key_id)).unwrap();
+    let e = vault.secret(&k.key_id).unwrap_err();
+    assert!(e.to_string().contains("no longer in"), "{e}");
+}
+
+/// Stores the first `ok` secrets, then fails like a locked keychain; counts attempts.
+struct LocksAfter {
+    ok: usize,
+    attempts: AtomicUsize,
+    inner: MemoryStore,
+}
+
+impl SecretStore for LocksAfter {
+    fn set(&self, account: &str, secret: &SecretString) -> Result<(), StoreError> {
+        if self.attempts.fetch_add(1, Ordering::SeqCst) >= self.ok {
+            return Err(StoreError::KeychainLocked(
+                "The keyring is locked. Unlock it and try again.".into(),
+            ));
+        }
+        self.inner.set(account, secret)
+    }
+    fn get(&self, account: &str) -> Result<Option<SecretString>, StoreError> {
+        self.inner.get(account)
+    }
+    fn delete(&self, account: &str) -> Result<(), StoreError> {
+        self.inner.delete(account)
+    }
+    fn name(&self) -> String {
+        "failing test store".into()
+    }
+}
+
+#[test]
+fn keys_whose_secret_could_not_be_stored_are_reported_not_recorded() {
+    let root = tempfile::tempdir().unwrap();
+    let store = Arc::new(LocksAfter {
+        ok: 2,
+        attempts: AtomicUsize::new(0),
+        inner: MemoryStore::new(),
+    });
+    let vault = Vault::new(&Paths::at(root.path()), store.clone());
+    let keys: Vec<IssuedKey> = (0..5).map(key).collect();
+
+    let e = vault
+        .keep_all(&keys, "Shop", &Environment::Test)
+        .unwrap_err();
+    assert_eq!(e.code(), "keychain_locked");
+    let msg = e.to_string();
+    assert!(msg.contains("2 of 5 keys were kept"), "{msg}");
+    assert!(msg.contains("shop_0002, shop_0003, shop_0004"), "{msg}");
+    assert!(
+        msg.contains("Unlock it") && msg.contains("Copy or download"),
+        "{msg}"
+    );
+    assert_eq!(
+        store.attempts.load(Ordering::SeqCst),
+        3,
+        "the first keychain failure stops the run"
+    );
+
+    let listed: Vec<String> = vault
+        .list(None)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.key_id)
+        .collect();
+    assert_eq!(listed, vec![keys[0].key_id.clone(), keys[1].key_id.clone()]);
+
+    let store2 = Arc::new(LocksAfter {
+        ok: 1,
+        attempts: AtomicUsize::new(0),
+        inner: MemoryStore::new(),
+    });
+    let report = Vault::new(&Paths::at(root.path()), store2)
+        .keep_each(&keys, "Shop", &Environment::Test)
+        .unwrap();
+    assert_eq!(report.kept.len(), 1);
+    assert_eq!(report.not_kept.len(), 4);
+    assert!(report
+        .not_kept
+        .iter()
+        .all(|n| n.error.code() == "keychain_locked"));
+}
+
+#[test]
+fn a_key_without_a_key_id_is_reported_and_the_rest_kept() {
+    let root = tempfile::tempdir().unwrap();
+    let (vault, _mem) = vault_in(root.path());
+    let mut keys: Vec<IssuedKey> = (0..3).map(key).collect();
+    keys[1].key_id = String::new();
+    let report = vault.keep_each(&keys, "Shop", &Environment::Test).unwrap();
+    assert_eq!(report.kept.len(), 2);
+    assert_eq!(
+        report.not_kept[0].cybersource_merchant_id,
+        keys[1].cybersource_merchant_id
+    );
+    assert_eq!(report.not_kept[0].error.code(), "invalid_input");
+}
+
+#[test]
+fn a_thousand_keys_in_one_keep_all_are_fast() {
+    let root = tempfile::tempdir().unwrap();
+    let (vault, mem) = vault_in(root.path());
+    let keys: Vec<IssuedKey> = (0..1000).map(key).collect();
+    let started = Instant::now();
+    let kept = vault.keep_all(&keys, "Big", &Environment::Test).unwrap();
+    let took = started.elapsed();
+    assert_eq!(kept.len(), 1000);
+    assert!(
+        took < Duration::from_secs(2),
+        "keep_all of 1,000 keys took {took:?}"
+    );
+    assert_eq!(mem.len(), 1000);
+    let history = fs::read_to_string(vault.history_path()).unwrap();
+    assert_eq!(history.lines().count(), 1000);
+    let started = Instant::now();
+    assert_eq!(vault.list(Some("Big")).unwrap().len(), 1000);
+    assert_eq!(
+        vault
+            .mark_exported(&keys.iter().map(|k| k.key_id.as_str()).collect::<Vec<_>>())
+            .unwrap(),
+        1000
+    );
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[test]
+fn concurrent_writers_lose_no_line() {
+    let root = tempfile::tempdir().unwrap();
+    let paths = Paths::at(root.path());
+    let mem: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
+    let handles: Vec<_> = (0..2)
+        .map(|t| {
+            let vault = Vault::new(&paths, mem.clone());
+            thread::spawn(move || {
+                for i in 0..50 {
+                    vault
+                        .keep_all(&[key(t * 100 + i)], "Shop", &Environment::Test)
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    assert_eq!(Vault::new(&paths, mem).list(None).unwrap().len(), 100);
+}
+
+#[test]
+fn a_damaged_history_is_copied_aside_reported_and_its_good_lines_kept() {
+    let root = tempfile::tempdir().unwrap();
+    let (vault, _mem) = vault_in(root.path());
+    let keys: Vec<IssuedKey> = (0..2).map(key).collect();
+    vault
+        .keep_all(&keys[..1], "Shop", &Environment::Test)
+        .unwrap();
+    let mut text = fs::read_to_string(vault.history_path()).unwrap();
+    text.push_str("{\"event\":\"kept\",\"keyId\":\"half a li\n");
+    text.push_str("{\"event\":\"fromTheFuture\",\"x\":1}\n");
+    fs::write(vault.history_path(), &text).unwrap();
+    // Appending still works on a damaged file: keeping a key must never fail because of old lines.
+    vault
+        .keep_all(&keys[1..], "Shop", &Environment::Test)
+        .unwrap();
+    let damaged = fs::read_to_string(vault.history_path()).unwrap();
+
+    let e = vault.list(None).unwrap_err();
+    let StoreError::Corrupt { path, backup } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(path, vault.history_path());
+    assert!(backup
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .starts_with("history.jsonl.corrupt-"));
+    assert_eq!(
+        fs::read_to_string(backup).unwrap(),
+        damaged,
+        "the backup holds every line"
+    );
+
+    let listed = vault.list(None).unwrap();
+    assert_eq!(listed.len(), 2, "good lines are kept");
+    let now = fs::read_to_string(vault.history_path()).unwrap();
+    assert!(
+        now.contains("fromTheFuture"),
+        "events of newer versions are kept"
+    );
+    assert!(!now.contains("half a li"));
+}
