@@ -3,7 +3,8 @@
 use crate::demo;
 use crate::error::Error;
 use mpos_kms::{
-    Auth, ClientConfig, Credentials, Environment, KmsClient, P12Source, ProxyChoice, SecretString,
+    certificate_names, Auth, CertificateCredential, ClientConfig, Credentials, Environment,
+    KmsClient, KmsError, P12Source, ProxyChoice, SecretString,
 };
 use mpos_store::config::{AuthMethod, Profile, ProxySetting, Settings};
 use mpos_store::keychain::{profile_account, SecretStore};
@@ -175,6 +176,38 @@ fn missing_secret(profile: &Profile, what: &str) -> Error {
          (or: mpos-keygen profile add … to replace the profile).",
         profile.name
     ))
+}
+
+/// Checks a REST certificate profile's `.p12` with its password, before the profile is saved: the file
+/// opens, and holds a usable certificate for the key alias (else the organization id). Returns warnings to
+/// show, e.g. a certificate expiring within 30 days; nothing for a shared secret profile.
+pub fn check_certificate(profile: &Profile, password: &SecretString) -> Result<Vec<String>, Error> {
+    let AuthMethod::Certificate {
+        p12_path,
+        key_alias,
+    } = &profile.auth
+    else {
+        return Ok(Vec::new());
+    };
+    let source = P12Source::File(p12_path.clone());
+    let alias = key_alias
+        .as_deref()
+        .or(profile.organization_id.as_deref())
+        .map(str::trim)
+        .filter(|a| !a.is_empty());
+    if let Some(alias) = alias {
+        return Ok(CertificateCredential::load(&source, password, alias)?.warnings());
+    }
+    // No alias yet: each request picks the certificate of the merchant asked for; the file must hold one.
+    if certificate_names(&source.read()?, password)?.is_empty() {
+        return Err(KmsError::InvalidInput(
+            "The .p12 file holds no certificate together with its private key. Download the .p12 \
+             from the Business Center (Payment Configuration > Key Management) again."
+                .into(),
+        )
+        .into());
+    }
+    Ok(Vec::new())
 }
 
 /// Builds the client for direct credentials.

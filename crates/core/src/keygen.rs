@@ -73,18 +73,25 @@ impl Keygen {
         profile: Profile,
         secret: Option<SecretString>,
     ) -> Result<(), Error> {
+        let certificate = matches!(profile.auth, AuthMethod::Certificate { .. });
         if let Some(s) = &secret {
             if s.expose().trim().is_empty() {
-                return Err(Error::Usage(
+                return Err(Error::Usage(if certificate {
+                    "The .p12 password is empty. Enter the password set when the certificate was created."
+                        .into()
+                } else {
                     "The shared secret is empty. Paste the secret shown in the Business Center."
-                        .into(),
-                ));
+                        .into()
+                }));
             }
         }
-        let needs_secret = matches!(profile.auth, AuthMethod::SharedSecret { .. })
-            && Environment::parse(&profile.environment)
-                .map(|e| e != Environment::Demo)
-                .unwrap_or(true);
+        let needs_secret = Environment::parse(&profile.environment)
+            .map(|e| e != Environment::Demo)
+            .unwrap_or(true);
+        // A wrong .p12 password, alias or file is refused here rather than at the first request.
+        if let (true, true, Some(password)) = (certificate, needs_secret, &secret) {
+            connection::check_certificate(&profile, password)?;
+        }
         let renamed_from = original.filter(|o| *o != profile.name);
         let new_account = profile_account(&profile.name);
         match (&secret, renamed_from) {
@@ -95,10 +102,17 @@ impl Keygen {
                 }
             }
             (None, None) if needs_secret && original.is_none() => {
-                return Err(Error::Usage(format!(
-                    "Profile \"{}\" needs its shared secret. Paste the secret from the Business Center.",
-                    profile.name
-                )))
+                return Err(Error::Usage(if certificate {
+                    format!(
+                        "Profile \"{}\" needs the password of its .p12 file.",
+                        profile.name
+                    )
+                } else {
+                    format!(
+                        "Profile \"{}\" needs its shared secret. Paste the secret from the Business Center.",
+                        profile.name
+                    )
+                }))
             }
             (None, None) => {}
         }

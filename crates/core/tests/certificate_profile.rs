@@ -69,7 +69,10 @@ async fn a_certificate_profile_gets_keys_with_its_password_from_the_keychain() {
     keygen
         .save_profile(None, profile, Some(SecretString::new(PASSWORD.into())))
         .unwrap();
-    let stored = memory.get(&profile_account("Certificate shop")).unwrap().unwrap();
+    let stored = memory
+        .get(&profile_account("Certificate shop"))
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.expose(), PASSWORD);
 
     let conn = keygen
@@ -95,7 +98,10 @@ fn a_certificate_profile_without_its_password_or_file_says_what_is_missing() {
     let err = connection::for_profile(&profile, &Settings::default(), &empty)
         .err()
         .unwrap();
-    assert!(err.to_string().contains("No .p12 password is stored"), "{err}");
+    assert!(
+        err.to_string().contains("No .p12 password is stored"),
+        "{err}"
+    );
     assert_eq!(err.exit_code(), 2);
 
     let with_password = MemoryStore::new();
@@ -112,6 +118,43 @@ fn a_certificate_profile_without_its_password_or_file_says_what_is_missing() {
         matches!(&err, mpos_core::Error::Kms(KmsError::InvalidInput(m)) if m.contains("missing.p12")),
         "{err}"
     );
+}
+
+#[test]
+fn saving_checks_the_p12_before_anything_is_stored() {
+    let (_, p12) = certificate_and_p12(MID, "8800000000000001");
+    let dir = tempfile::tempdir().unwrap();
+    let p12_path = dir.path().join("shop.p12");
+    std::fs::write(&p12_path, p12).unwrap();
+    let memory = Arc::new(MemoryStore::new());
+    let keygen = Keygen::new(Paths::at(dir.path()), memory.clone());
+    let save = |profile: Profile, password: Option<&str>| {
+        keygen.save_profile(None, profile, password.map(|p| SecretString::new(p.into())))
+    };
+
+    let err = save(certificate_profile("test", &p12_path), Some("wrong")).unwrap_err();
+    assert!(err.to_string().contains("password is wrong"), "{err}");
+    let mut other_alias = certificate_profile("test", &p12_path);
+    other_alias.organization_id = Some("other_shop".into());
+    let err = save(other_alias, Some(PASSWORD)).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("It holds certificates for: cert_shop_1."),
+        "{err}"
+    );
+    let err = save(certificate_profile("test", &p12_path), None).unwrap_err();
+    assert!(
+        err.to_string().contains("needs the password of its .p12"),
+        "{err}"
+    );
+    assert!(memory.is_empty(), "nothing kept after a refusal");
+    assert!(keygen.config().load().unwrap().profiles.is_empty());
+
+    // Without an organization id or alias the file only has to hold a usable certificate.
+    let mut no_alias = certificate_profile("test", &p12_path);
+    no_alias.organization_id = None;
+    save(no_alias, Some(PASSWORD)).unwrap();
+    assert_eq!(memory.len(), 1);
 }
 
 #[test]

@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::certificate::EmulatorCertificate;
 use crate::faults::Fault;
 
 /// How far the request's Date may be from the emulator's clock by default (Cybersource allows a few minutes).
@@ -116,8 +117,10 @@ pub fn is_well_formed_mid(mid: &str) -> bool {
 /// Everything one emulator run needs.
 #[derive(Clone, Debug)]
 pub struct EmulatorConfig {
-    /// The keys it knows.
+    /// The shared secret keys it knows (HTTP Signature).
     pub credentials: Vec<EmulatorCredential>,
+    /// The REST certificates it knows (JWT).
+    pub certificates: Vec<EmulatorCertificate>,
     /// The merchants it issues keys for.
     pub merchants: MerchantPolicy,
     /// The misbehaviour to inject, if any.
@@ -143,11 +146,18 @@ impl EmulatorConfig {
     pub fn with_credentials(credentials: Vec<EmulatorCredential>) -> Self {
         EmulatorConfig {
             credentials,
+            certificates: Vec::new(),
             merchants: MerchantPolicy::AcceptAll,
             fault: Fault::None,
             max_clock_skew: DEFAULT_MAX_CLOCK_SKEW,
             clock_offset_secs: 0,
         }
+    }
+
+    /// The same config, also accepting JWTs signed with this REST certificate.
+    pub fn with_certificate(mut self, certificate: EmulatorCertificate) -> Self {
+        self.certificates.push(certificate);
+        self
     }
 
     /// The same config with another merchant policy.
@@ -177,6 +187,11 @@ impl EmulatorConfig {
     /// The credential with this key id, if known.
     pub fn credential(&self, key_id: &str) -> Option<&EmulatorCredential> {
         self.credentials.iter().find(|c| c.key_id == key_id)
+    }
+
+    /// The certificate whose subject serialNumber is this JWT `kid`, if known.
+    pub fn certificate(&self, kid: &str) -> Option<&EmulatorCertificate> {
+        self.certificates.iter().find(|c| c.serial_number == kid)
     }
 
     /// The emulator's clock: the machine's clock plus `clock_offset_secs`.

@@ -7,24 +7,31 @@
 //!
 //! Inferences the spec leaves open, enforced here so the client keeps to them:
 //! - at most [`MAX_ELEMENTS`] merchants per request (the client chunks);
-//! - with a meta key, the `v-c-merchant-id` header is the first merchant of the request body.
+//! - with a meta key, the `v-c-merchant-id` header is the first merchant of the request body;
+//! - a REST certificate JWT's `exp` is exactly `iat` + 120 and its `jti` is never accepted twice.
 
 #![warn(missing_docs)]
 
+mod certificate;
 mod config;
 mod faults;
 mod http;
 mod issue;
+mod jwt;
 mod responses;
 mod server;
 mod verify;
 
+pub use certificate::{CertificateError, EmulatorCertificate};
 pub use config::{
     demo, is_well_formed_mid, EmulatorConfig, EmulatorCredential, MerchantPolicy,
     DEFAULT_MAX_CLOCK_SKEW, MAX_MID_LEN,
 };
 pub use faults::{Fault, DEFAULT_SLOW};
 pub use issue::{external_organization_id, IssuedRecord, MAX_ELEMENTS};
+pub use jwt::{
+    authenticate, verify_jwt, SeenTokens, JWT_ALGORITHM, JWT_LIFETIME_SECS, MAX_IAT_SKEW,
+};
 pub use responses::REJECTION_HEADER;
 pub use server::Emulator;
 pub use verify::{

@@ -13,8 +13,9 @@ use crate::config::EmulatorConfig;
 use crate::faults::Fault;
 use crate::http::{read_request, ReadOutcome, Response};
 use crate::issue::{issue, parse_request, IssuedRecord};
+use crate::jwt::{authenticate, SeenTokens};
 use crate::responses;
-use crate::verify::{verify, Rejection, RequestParts, KEYS_PATH};
+use crate::verify::{Rejection, RequestParts, KEYS_PATH};
 
 /// A running emulator on 127.0.0.1. Dropping it stops it too; [`Emulator::shutdown`] also waits.
 pub struct Emulator {
@@ -29,6 +30,8 @@ struct State {
     requests: AtomicUsize,
     server_error_sent: AtomicBool,
     issued: Mutex<Vec<IssuedRecord>>,
+    /// The `jti`s of accepted JWTs, to refuse a replay.
+    seen_tokens: SeenTokens,
 }
 
 /// What to do with the connection after a request.
@@ -49,15 +52,17 @@ impl Emulator {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
         let addr = listener.local_addr()?;
         log::info!(
-            "KMS emulator listening on http://{addr} (fault: {}, {} credential(s))",
+            "KMS emulator listening on http://{addr} (fault: {}, {} credential(s), {} certificate(s))",
             config.fault,
-            config.credentials.len()
+            config.credentials.len(),
+            config.certificates.len()
         );
         let state = Arc::new(State {
             config,
             requests: AtomicUsize::new(0),
             server_error_sent: AtomicBool::new(false),
             issued: Mutex::new(Vec::new()),
+            seen_tokens: SeenTokens::new(),
         });
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(accept_loop(listener, Arc::clone(&state), stopped));
@@ -205,7 +210,7 @@ async fn handle(state: &State, req: &RequestParts) -> Action {
 /// The real service's answer: 401, 400 or 201.
 fn answer(state: &State, req: &RequestParts, received_at: std::time::SystemTime) -> Response {
     let config = &state.config;
-    if let Err(rejection) = verify(req, config, received_at) {
+    if let Err(rejection) = authenticate(req, config, received_at, &state.seen_tokens) {
         log::info!("emulator: authentication refused: {rejection}");
         return responses::unauthorized(config.now(), &rejection);
     }

@@ -124,6 +124,48 @@ pub enum Rejection {
     /// The emulator was told to refuse everything.
     #[error("refused by the AlwaysUnauthorized fault")]
     Forced,
+    /// A Bearer token sent together with a Signature or Digest header (the spec sends neither with a JWT).
+    #[error("a JWT request also carries a Signature or Digest header")]
+    MixedAuthentication,
+    /// The Authorization header is not `Bearer` and a JWT of three base64url parts with JSON header and claims.
+    #[error("the Authorization header is not a Bearer JWT")]
+    JwtFormat,
+    /// The JWT header is not `alg` RS256, `typ` JWT, with a `kid`.
+    #[error("the JWT header is not alg RS256, typ JWT, with a kid")]
+    JwtAlgorithm,
+    /// No configured certificate has this `kid` (subject serialNumber).
+    #[error("unknown kid")]
+    UnknownKid,
+    /// The configured certificate's public key is not a usable RSA key (a configuration mistake).
+    #[error("the configured certificate has no usable RSA public key")]
+    UnusableCertificate,
+    /// A required claim is absent or has the wrong JSON type.
+    #[error("the JWT claim {0} is missing")]
+    ClaimMissing(&'static str),
+    /// A claim does not match the request.
+    #[error("the JWT claim {0} does not match the request")]
+    ClaimMismatch(&'static str),
+    /// The `digest` claim does not match the body.
+    #[error("the JWT digest claim does not match the body")]
+    DigestClaimMismatch,
+    /// `iss` is not the organization that owns the certificate.
+    #[error("the JWT iss is not the organization that owns the certificate")]
+    IssuerMismatch,
+    /// `exp` has passed.
+    #[error("the JWT has expired")]
+    TokenExpired,
+    /// `iat` is further from the emulator's clock than allowed.
+    #[error("the JWT iat is {skew_secs} s away from the server clock")]
+    IssuedAtSkew {
+        /// The distance, in whole seconds.
+        skew_secs: u64,
+    },
+    /// `exp` is not `iat` + 120.
+    #[error("the JWT exp is not iat + 120")]
+    TokenLifetime,
+    /// The `jti` was used before.
+    #[error("the JWT was already used (replayed jti)")]
+    Replayed,
 }
 
 impl Rejection {
@@ -148,6 +190,19 @@ impl Rejection {
             Rejection::MerchantNotManaged => "merchant-not-managed",
             Rejection::MerchantNotFirst => "merchant-not-first",
             Rejection::Forced => "fault-always-unauthorized",
+            Rejection::MixedAuthentication => "mixed-authentication",
+            Rejection::JwtFormat => "jwt-format",
+            Rejection::JwtAlgorithm => "jwt-algorithm",
+            Rejection::UnknownKid => "unknown-kid",
+            Rejection::UnusableCertificate => "unusable-certificate",
+            Rejection::ClaimMissing(_) => "jwt-claim-missing",
+            Rejection::ClaimMismatch(_) => "jwt-claim-mismatch",
+            Rejection::DigestClaimMismatch => "jwt-digest-mismatch",
+            Rejection::IssuerMismatch => "jwt-issuer-mismatch",
+            Rejection::TokenExpired => "jwt-expired",
+            Rejection::IssuedAtSkew { .. } => "jwt-iat-skew",
+            Rejection::TokenLifetime => "jwt-lifetime",
+            Rejection::Replayed => "jwt-replayed",
         }
     }
 }
@@ -200,7 +255,13 @@ pub fn verify(
     );
     check_signature(credential, &signing_string, params.signature)?;
 
-    check_merchant(req, config, credential, merchant_id)?;
+    check_merchant(
+        req,
+        config,
+        &credential.organization_id,
+        credential.meta_key,
+        merchant_id,
+    )?;
     Ok(Verified {
         key_id: credential.key_id.clone(),
         organization_id: credential.organization_id.clone(),
@@ -214,7 +275,7 @@ pub fn digest_of(body: &[u8]) -> String {
     format!("SHA-256={}", BASE64.encode(Sha256::digest(body)))
 }
 
-fn is_json_content_type(value: Option<&str>) -> bool {
+pub(crate) fn is_json_content_type(value: Option<&str>) -> bool {
     let Some(value) = value else { return false };
     let mut parts = value.split(';');
     let media_type = parts.next().unwrap_or_default().trim();
@@ -231,7 +292,7 @@ fn is_json_content_type(value: Option<&str>) -> bool {
     })
 }
 
-fn single_header<'a>(
+pub(crate) fn single_header<'a>(
     req: &'a RequestParts,
     name: &str,
     label: &'static str,
@@ -287,7 +348,7 @@ fn parse_signature(value: &str) -> Option<SignatureParams<'_>> {
     })
 }
 
-fn check_date(date: &str, now: SystemTime, max_skew: Duration) -> Result<(), Rejection> {
+pub(crate) fn check_date(date: &str, now: SystemTime, max_skew: Duration) -> Result<(), Rejection> {
     // Re-formatting must give back the same text: that refuses RFC 850, asctime and wrong weekdays.
     let sent = httpdate::parse_http_date(date).map_err(|_| Rejection::DateFormat)?;
     if !date.ends_with(" GMT") || httpdate::fmt_http_date(sent) != date {
@@ -324,14 +385,17 @@ fn check_signature(
     }
 }
 
-fn check_merchant(
+/// The ownership rules shared by both schemes: a merchant's own key acts only for its owner; a meta key
+/// for merchants it manages, named first in the body.
+pub(crate) fn check_merchant(
     req: &RequestParts,
     config: &EmulatorConfig,
-    credential: &EmulatorCredential,
+    organization_id: &str,
+    meta_key: bool,
     merchant_id: &str,
 ) -> Result<(), Rejection> {
-    if !credential.meta_key {
-        return if merchant_id == credential.organization_id {
+    if !meta_key {
+        return if merchant_id == organization_id {
             Ok(())
         } else {
             Err(Rejection::MerchantIdMismatch)

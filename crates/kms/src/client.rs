@@ -1,6 +1,8 @@
 //! The KMS client: chunks, bounded concurrency, timeouts, proxies, OS trust store, error mapping.
 
 use crate::answer::{self, Answer};
+use crate::authenticate::{Authenticator, Outgoing};
+use crate::certificate::P12Source;
 use crate::environment::{is_loopback, Environment};
 use crate::error::KmsError;
 use crate::mid::mid_problem;
@@ -8,7 +10,6 @@ use crate::model::KeyOutcome;
 use crate::network::{self, is_connect_failure};
 use crate::redact::snippet;
 use crate::secret::SecretString;
-use crate::signing::{decode_shared_secret, key_id_problem, sign, SignRequest};
 use crate::wire::KeyRequest;
 use futures::stream::{self, StreamExt};
 use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE, DATE, HOST};
@@ -70,6 +71,15 @@ pub enum Auth {
         /// The shared secret, base64.
         secret: SecretString,
     },
+    /// A JWT signed with a REST certificate: a `.p12` file and its password.
+    Certificate {
+        /// The `.p12` file (read once, when the client is made).
+        p12: P12Source,
+        /// The `.p12` password.
+        password: SecretString,
+        /// The subject CN of the certificate to use; `None` uses the owner id, or the one MID asked for.
+        key_alias: Option<String>,
+    },
 }
 
 /// Who asks for keys.
@@ -127,10 +137,14 @@ pub struct KmsClient {
     host: String,
     owner_id: Option<String>,
     via_proxy: bool,
+    auth: Authenticator,
 }
 
 impl KmsClient {
-    /// Validates the configuration (URL, key id, secret, owner id, limits) and builds the HTTP client.
+    /// Validates the configuration (URL, credentials, owner id, limits) and builds the HTTP client.
+    ///
+    /// A REST certificate is read now, and loaded now when its alias is known (the key alias, else the
+    /// owner id); otherwise it is loaded for the one MID asked for.
     pub fn new(config: ClientConfig) -> Result<Self, KmsError> {
         let base = Environment::custom(config.base_url.as_str())
             .map_err(|e| KmsError::InvalidInput(e.0))?;
@@ -149,11 +163,6 @@ impl KmsClient {
             .join(KEYS_PATH)
             .map_err(|e| KmsError::InvalidInput(format!("Cannot build the request URL: {e}")))?;
 
-        let Auth::SharedSecret { key_id, secret } = &config.credentials.auth;
-        if let Some(problem) = key_id_problem(key_id) {
-            return Err(KmsError::InvalidInput(problem));
-        }
-        drop(decode_shared_secret(secret)?);
         let owner_id = match config.credentials.owner_id.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(owner) => {
@@ -165,6 +174,7 @@ impl KmsClient {
                 Some(owner.to_string())
             }
         };
+        let auth = Authenticator::new(&config.credentials.auth, owner_id.as_deref())?;
         if config.chunk_size == 0 || config.concurrency == 0 {
             return Err(KmsError::InvalidInput(
                 "The number of merchants per request and of requests at once must be at least 1."
@@ -218,7 +228,13 @@ impl KmsClient {
             host,
             owner_id,
             via_proxy,
+            auth,
         })
+    }
+
+    /// Warnings to show before asking for keys, e.g. a REST certificate that expires within 30 days.
+    pub fn warnings(&self) -> Vec<String> {
+        self.auth.warnings()
     }
 
     /// Asks for one key per MID; see [`KmsClient::generate_with_progress`].
@@ -262,6 +278,8 @@ impl KmsClient {
                 ))
             }
         };
+        // A certificate that cannot be used is refused input: nothing is sent.
+        self.auth.prepare(&owner)?;
 
         let total = mids.len();
         progress(0, total);
@@ -316,34 +334,26 @@ impl KmsClient {
 
     /// Sends one signed POST and reads the whole answer; retries only when no connection was made.
     async fn post(&self, body: &[u8], header_mid: &str, owner: &str) -> Result<Answer, KmsError> {
-        let Auth::SharedSecret { key_id, secret } = &self.config.credentials.auth;
         log::debug!("POST {} {}", self.endpoint, String::from_utf8_lossy(body));
         let mut delays = CONNECT_RETRY_DELAYS.iter();
         loop {
-            // Signed afresh for each attempt so the Date stays current.
-            let signed = sign(&SignRequest {
-                method: "POST",
+            // Signed afresh for each attempt so the Date (and a JWT's iat and jti) stay current.
+            let headers = self.auth.headers(&Outgoing {
                 host: &self.host,
-                request_target: self.endpoint.path(),
+                path: self.endpoint.path(),
                 body,
-                merchant_id: header_mid,
-                portfolio_id: (owner != header_mid).then_some(owner),
-                key_id,
-                secret,
-                date: SystemTime::now(),
+                header_mid,
+                owner,
             })?;
             let mut request = self
                 .http
                 .post(self.endpoint.clone())
                 .header(HOST, &self.host)
-                .header(DATE, &signed.date)
-                .header("v-c-merchant-id", &signed.merchant_id_header)
-                .header("Signature", &signed.signature_header)
                 .header(CONTENT_TYPE, CONTENT_TYPE_JSON)
                 .header(ACCEPT, ACCEPT_HAL_JSON)
                 .body(body.to_vec());
-            if let Some(digest) = &signed.digest {
-                request = request.header("Digest", digest);
+            for (name, value) in headers {
+                request = request.header(name, value);
             }
             match request.send().await {
                 Ok(response) => return self.read_answer(response).await,

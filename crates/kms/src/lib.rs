@@ -1,10 +1,13 @@
-//! Cybersource KMS for mposUi: HTTP Signature signing, the `POST /kms/v2/keys-sym-pos` client, models and
-//! errors. No GUI dependency: the CLI and the desktop app both build on it.
+//! Cybersource KMS for mposUi: HTTP Signature signing, REST certificate JWTs, the `POST /kms/v2/keys-sym-pos`
+//! client, models and errors. No GUI dependency: the CLI and the desktop app both build on it.
 
 mod answer;
+mod authenticate;
+pub mod certificate;
 pub mod client;
 pub mod environment;
 pub mod error;
+pub mod jwt;
 mod lenient;
 pub mod mid;
 pub mod model;
@@ -14,6 +17,7 @@ pub mod secret;
 pub mod signing;
 pub mod wire;
 
+pub use certificate::{certificate_names, CertificateCredential, P12Source};
 pub use client::{Auth, ClientConfig, Credentials, KmsClient, ProxyChoice};
 pub use environment::{Environment, EnvironmentError, ProviderMode};
 pub use error::KmsError;
@@ -21,3 +25,22 @@ pub use mid::{is_valid_mid, mid_problem};
 pub use model::{IssuedKey, KeyOutcome};
 pub use redact::redact;
 pub use secret::{SecretString, Sensitive};
+
+/// Reads one HTTP answer (status, optional `Date`, body) into per-merchant outcomes exactly as the client
+/// does after a request for `mids`. An entry point for the fuzzer and tests of the response parser; not
+/// part of the supported API.
+#[doc(hidden)]
+pub fn outcomes_from_answer(
+    mids: &[String],
+    status: u16,
+    server_date: Option<std::time::SystemTime>,
+    body: &[u8],
+) -> Vec<KeyOutcome> {
+    let answer = answer::Answer {
+        status,
+        server_date,
+        received_at: std::time::SystemTime::now(),
+        body: zeroize::Zeroizing::new(body.to_vec()),
+    };
+    answer::outcomes(mids, &answer)
+}

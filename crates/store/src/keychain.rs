@@ -1,9 +1,11 @@
 //! Where secrets live: the OS keychain, behind a small trait so other logic can be tested in memory.
 //!
 //! Service name: [`APP_ID`](crate::paths::APP_ID). Accounts: `profile:<name>` for a profile's shared
-//! secret, `key:<keyId>` for a generated key. On Linux the Secret Service item carries the attributes
-//! `service` and `username`, so `secret-tool lookup service dev.mposkeygen.desktop username key:<id>`
-//! finds it.
+//! secret (or its `.p12` password, for a REST certificate profile); `keys:<batchId>` for the generated
+//! keys of one generate run, a JSON object `{keyId: secret}` (see [`crate::vault`]); `key:<keyId>` for a
+//! generated key kept by versions before batches. On Linux the Secret Service item carries the
+//! attributes `service` and `username`, so
+//! `secret-tool lookup service dev.mposkeygen.desktop username keys:<batchId>` finds it.
 
 use crate::error::StoreError;
 use mpos_kms::SecretString;
@@ -24,14 +26,19 @@ pub trait SecretStore: Send + Sync {
     fn name(&self) -> String;
 }
 
-/// The account of a profile's shared secret: `profile:<name>`.
+/// The account of a profile's shared secret, or `.p12` password: `profile:<name>`.
 pub fn profile_account(name: &str) -> String {
     format!("profile:{name}")
 }
 
-/// The account of a generated key's secret: `key:<keyId>`.
+/// The account of one generated key kept before batches: `key:<keyId>` (now only read and forgotten).
 pub fn key_account(key_id: &str) -> String {
     format!("key:{key_id}")
+}
+
+/// The account of the secrets of one batch of generated keys: `keys:<batchId>`.
+pub fn batch_account(batch_id: &str) -> String {
+    format!("keys:{batch_id}")
 }
 
 /// Secrets in process memory: for unit tests of other logic only, never for real use.
@@ -92,6 +99,7 @@ mod tests {
     fn accounts() {
         assert_eq!(profile_account("Shop 1"), "profile:Shop 1");
         assert_eq!(key_account("abc"), "key:abc");
+        assert_eq!(batch_account("b1"), "keys:b1");
     }
 
     #[test]

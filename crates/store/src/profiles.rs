@@ -1,7 +1,7 @@
 //! Profiles: named connections (environment, credential reference, owner id) and their rules.
 //!
-//! A profile never holds a secret; the shared secret lives in the keychain under
-//! `keychain::profile_account(name)`.
+//! A profile never holds a secret; the shared secret (or, for a REST certificate, the `.p12` password)
+//! lives in the keychain under `keychain::profile_account(name)`.
 
 use crate::config::Config;
 use crate::error::StoreError;
@@ -109,7 +109,17 @@ impl Profile {
         if let AuthMethod::SharedSecret { key_id } = &mut self.auth {
             *key_id = key_id.trim().to_string();
         }
-        if let AuthMethod::Certificate { key_alias, .. } = &mut self.auth {
+        if let AuthMethod::Certificate {
+            p12_path,
+            key_alias,
+        } = &mut self.auth
+        {
+            // A path typed relative to where the CLI ran must still lead to the file from anywhere else.
+            if !p12_path.as_os_str().is_empty() {
+                if let Ok(absolute) = std::path::absolute(&*p12_path) {
+                    *p12_path = absolute;
+                }
+            }
             *key_alias = key_alias
                 .as_deref()
                 .map(str::trim)
@@ -364,6 +374,39 @@ mod tests {
                 .unwrap();
         assert_eq!(back.environment, "test");
         assert!(back.merchants.is_empty());
+    }
+
+    #[test]
+    fn a_relative_p12_path_is_stored_absolute_and_the_alias_trimmed() {
+        let mut p = Profile::new(
+            "Cert",
+            "test",
+            AuthMethod::Certificate {
+                p12_path: "certs/shop.p12".into(),
+                key_alias: Some("  shop_mid ".into()),
+            },
+        );
+        p.normalize().unwrap();
+        let AuthMethod::Certificate {
+            p12_path,
+            key_alias,
+        } = &p.auth
+        else {
+            panic!("still a certificate profile");
+        };
+        assert!(p12_path.is_absolute(), "{p12_path:?}");
+        assert!(p12_path.ends_with("certs/shop.p12"), "{p12_path:?}");
+        assert_eq!(key_alias.as_deref(), Some("shop_mid"));
+
+        let mut empty = Profile::new(
+            "Cert",
+            "test",
+            AuthMethod::Certificate {
+                p12_path: "".into(),
+                key_alias: None,
+            },
+        );
+        assert!(empty.normalize().unwrap_err().to_string().contains(".p12"));
     }
 
     #[test]
