@@ -70,6 +70,7 @@ impl Error {
             Error::Store(StoreError::InvalidInput(_))
             | Error::Store(StoreError::NotFound(_))
             | Error::Store(StoreError::Duplicate(_))
+            | Error::Store(StoreError::ExportExists { .. })
             | Error::Usage(_) => exit::USAGE,
             Error::Store(_) => exit::STORAGE,
         }

@@ -1,0 +1,143 @@
+//! `mpos-keygen generate`: decide credentials and merchants, refuse bad input before any request,
+//! then one batch through the core (which keeps every key before we see it).
+
+use super::deliver::{self, Delivery};
+use super::{default_profile, open, profile_names, resolve_profile, runtime};
+use crate::args::{Format, GenerateArgs};
+use crate::error::CliError;
+use crate::output;
+use mpos_core::connection::vars;
+use mpos_core::{DirectCredentials, Keygen, Source};
+use mpos_kms::mid_problem;
+use mpos_store::config::Config;
+use mpos_store::keychain::profile_account;
+use std::collections::HashSet;
+
+/// Runs `generate`; the exit code follows the spec (0 all, 1 some failed, 3/4 when none could be issued).
+pub fn run(args: GenerateArgs) -> Result<i32, CliError> {
+    let keygen = open()?;
+    let config = keygen.config().load()?;
+    let source = choose_source(&args, &config)?;
+    let mids = choose_mids(&args, &config, &source)?;
+    if args.format == Format::Env && mids.len() != 1 {
+        return Err(CliError::usage(format!(
+            "--format env holds exactly one key, but {} merchants were asked for. Use json, csv or text for several.",
+            mids.len()
+        )));
+    }
+    if let Some(path) = &args.out {
+        deliver::check_out_path(path, args.force)?;
+    }
+    let (remember, unstored_reason) = remember_keys(&keygen, &config, &source);
+    let connection = keygen.connect(&source)?;
+    log::debug!(
+        "generating {} key(s) with {} against {}",
+        mids.len(),
+        connection.profile,
+        connection.environment
+    );
+    let progress = output::progress_for(mids.len());
+    let report = runtime()?.block_on(keygen.generate(&connection, &mids, remember, &progress))?;
+    deliver::deliver(
+        &keygen,
+        &report,
+        &Delivery {
+            format: args.format,
+            out: args.out.as_deref(),
+            force: args.force,
+            unstored_reason,
+        },
+    )
+}
+
+/// `--profile`, else the pipeline variables, else the only or last profile.
+fn choose_source(args: &GenerateArgs, config: &Config) -> Result<Source, CliError> {
+    if let Some(name) = args.profile.profile.as_deref() {
+        return Ok(Source::Profile(resolve_profile(config, Some(name))?));
+    }
+    if let Some(direct) = DirectCredentials::from_vars(|k| std::env::var(k).ok())? {
+        return Ok(Source::Direct(direct));
+    }
+    if let Some(name) = default_profile(config) {
+        return Ok(Source::Profile(name));
+    }
+    let which = match profile_names(config).as_str() {
+        "" => "No profile exists and no credentials are set.".to_string(),
+        names => format!("Several profiles exist ({names}) and none was chosen."),
+    };
+    Err(CliError::new(
+        mpos_core::error::exit::USAGE,
+        format!("{which} Choose a profile with --profile NAME, or set the MPOS_KEYGEN_* variables."),
+        format!(
+            "Profile: mpos-keygen profile add NAME --env ENV --key-id ID (secret on stdin), then --profile NAME.\n\
+             Variables: {}, {}, {} (and {}, {}=1 for a meta key).",
+            vars::ENV,
+            vars::KEY_ID,
+            vars::SECRET,
+            vars::ORG,
+            vars::META_KEY
+        ),
+    ))
+}
+
+/// The MIDs named, or every merchant of the profile for `--all`; each checked, duplicates dropped.
+fn choose_mids(
+    args: &GenerateArgs,
+    config: &Config,
+    source: &Source,
+) -> Result<Vec<String>, CliError> {
+    let asked: Vec<String> = if args.all {
+        let Source::Profile(name) = source else {
+            return Err(CliError::usage(
+                "--all means every merchant of a profile, but the credentials come from the MPOS_KEYGEN_* \
+                 variables. Name the MIDs, or add --profile NAME.",
+            ));
+        };
+        let profile = config
+            .profile(name)
+            .ok_or_else(|| CliError::usage(format!("There is no profile \"{name}\".")))?;
+        if profile.merchants.is_empty() {
+            return Err(CliError::usage(format!(
+                "Profile \"{name}\" has no merchants yet. Add some (mpos-keygen merchant add MID) or name the MIDs."
+            )));
+        }
+        profile.merchants.iter().map(|m| m.mid.clone()).collect()
+    } else {
+        args.mids.iter().map(|m| m.trim().to_string()).collect()
+    };
+    let mut seen = HashSet::new();
+    let mut mids = Vec::new();
+    for mid in asked {
+        if let Some(problem) = mid_problem(&mid) {
+            return Err(CliError::usage(format!(
+                "\"{mid}\": {problem} Nothing was generated."
+            )));
+        }
+        if seen.insert(mid.clone()) {
+            mids.push(mid);
+        }
+    }
+    Ok(mids)
+}
+
+/// Whether to keep the keys, and why they will not be kept when the user wanted them kept.
+///
+/// Direct credentials need no keychain to run, so an unreachable one must not stop a pipeline:
+/// the keys are still written out, with a warning.
+fn remember_keys(keygen: &Keygen, config: &Config, source: &Source) -> (bool, Option<String>) {
+    let wanted = config.settings.remember_keys;
+    if !wanted || matches!(source, Source::Profile(_)) {
+        return (wanted, None);
+    }
+    // Any read tells whether the keychain answers; the account need not exist.
+    match keygen
+        .secrets()
+        .get(&profile_account("mpos-keygen reachability check"))
+    {
+        Ok(_) => (true, None),
+        Err(e) => {
+            log::debug!("keychain not reachable, keys will not be kept: {e}");
+            (false, Some(e.to_string()))
+        }
+    }
+}
