@@ -1,6 +1,6 @@
 //! The command line as clap sees it: every command, flag and help text, nothing else.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use mpos_emulator::Fault;
 use std::path::PathBuf;
 
@@ -8,6 +8,7 @@ const TOP_EXAMPLES: &str = "\
 Examples:
   mpos-keygen emulator --port 8089
   printf %s \"$SECRET\" | mpos-keygen profile add acme --env test --key-id 08c94330-f618-42a3-b09d-e1e43be5efda
+  printf %s \"$P12_PASSWORD\" | mpos-keygen profile add acme --env test --p12 acme.p12 --org acme_mid
   mpos-keygen merchant add acme_store_042 --label \"Acme, Berlin\"
   mpos-keygen generate acme_store_042 --format env
 
@@ -60,15 +61,20 @@ pub enum Command {
 pub enum ProfileCommand {
     /// Add a profile, or replace one of the same name.
     ///
-    /// The secret is read from stdin, or asked for without echo on a terminal; it is never an
+    /// Give either --key-id (REST shared secret) or --p12 (REST certificate). The shared secret or the
+    /// .p12 password is read from stdin, or asked for without echo on a terminal; it is never an
     /// argument, so it stays out of shell history and process listings.
     #[command(after_help = "\
-Example:
+Examples:
   printf %s \"$SECRET\" | mpos-keygen profile add acme --env test --key-id 08c94330-f618-42a3-b09d-e1e43be5efda
+  printf %s \"$P12_PASSWORD\" | mpos-keygen profile add acme --env test --p12 acme.p12 --org acme_mid
 
-The key id and secret come from the Business Center: Payment Configuration > Key Management >
-Generate Key > \"REST - Shared Secret\". For a portfolio or account (meta) key, add --meta-key and
---org with the portfolio or account id.")]
+The credential comes from the Business Center: Payment Configuration > Key Management >
+Generate Key > \"REST – Shared Secret\" (a key id and its secret) or \"REST – Certificate\" (a .p12
+file and the password set for it). A certificate is chosen by --key-alias, its subject CN, which
+defaults to --org, else to the merchant being generated. The .p12 file stays where it is; only its
+path is kept, and its password goes to the OS keychain. For a portfolio or account (meta) key, add
+--meta-key and --org with the portfolio or account id.")]
     Add(ProfileAddArgs),
     /// List the profiles.
     #[command(after_help = "Example:\n  mpos-keygen profile list")]
@@ -95,15 +101,22 @@ Generate Key > \"REST - Shared Secret\". For a portfolio or account (meta) key, 
 
 /// `mpos-keygen profile add …`
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("credential").required(true).args(["key_id", "p12"])))]
 pub struct ProfileAddArgs {
     /// The profile's name.
     pub name: String,
     /// test, production, visa-test, visa-production, demo, or a base URL (https://…, or http:// to this computer).
     #[arg(long = "env", value_name = "ENV")]
     pub environment: String,
-    /// The REST shared secret's key id.
+    /// REST shared secret: the key id (the secret is read from stdin or asked for).
     #[arg(long, value_name = "ID")]
-    pub key_id: String,
+    pub key_id: Option<String>,
+    /// REST certificate: the .p12 file (its password is read from stdin or asked for).
+    #[arg(long, value_name = "FILE")]
+    pub p12: Option<PathBuf>,
+    /// The subject CN of the certificate to use in the .p12 (default: --org, else the merchant being generated).
+    #[arg(long, value_name = "A", requires = "p12", conflicts_with = "key_id")]
+    pub key_alias: Option<String>,
     /// The id that owns the key: a MID, or the portfolio/account id of a meta key.
     #[arg(long, value_name = "ORG")]
     pub org: Option<String>,

@@ -2,7 +2,7 @@
 //! then one batch through the core (which keeps every key before we see it).
 
 use super::deliver::{self, Delivery};
-use super::{default_profile, open, profile_names, resolve_profile, runtime};
+use super::{default_profile, open, profile_names, resolve_profile, runtime, warn_all};
 use crate::args::{Format, GenerateArgs};
 use crate::error::CliError;
 use crate::output;
@@ -36,8 +36,18 @@ pub fn run(args: GenerateArgs) -> Result<i32, CliError> {
         connection.profile,
         connection.environment
     );
+    let shown = connection.client.warnings();
+    warn_all(&shown);
     let progress = output::progress_for(mids.len());
     let report = runtime()?.block_on(keygen.generate(&connection, &mids, remember, &progress))?;
+    // A certificate chosen by the MID asked for is only loaded by the first request.
+    let later: Vec<String> = connection
+        .client
+        .warnings()
+        .into_iter()
+        .filter(|w| !shown.contains(w))
+        .collect();
+    warn_all(&later);
     deliver::deliver(
         &keygen,
         &report,
@@ -69,7 +79,7 @@ fn choose_source(args: &GenerateArgs, config: &Config) -> Result<Source, CliErro
         mpos_core::error::exit::USAGE,
         format!("{which} Choose a profile with --profile NAME, or set the MPOS_KEYGEN_* variables."),
         format!(
-            "Profile: mpos-keygen profile add NAME --env ENV --key-id ID (secret on stdin), then --profile NAME.\n\
+            "Profile: mpos-keygen profile add NAME --env ENV --key-id ID (or --p12 FILE; secret on stdin), then --profile NAME.\n\
              Variables: {}, {}, {} (and {}, {}=1 for a meta key).",
             vars::ENV,
             vars::KEY_ID,

@@ -42,6 +42,13 @@ fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         })
 }
 
+/// Prints each warning (e.g. a REST certificate expiring within 30 days) on stderr as `warning: …`.
+fn warn_all(warnings: &[String]) {
+    for w in warnings {
+        crate::output::warn(w, "");
+    }
+}
+
 /// The profile a command works on: `--profile`, else the only one, else the one used last.
 fn resolve_profile(config: &Config, explicit: Option<&str>) -> Result<String, CliError> {
     if let Some(name) = explicit {
@@ -51,7 +58,7 @@ fn resolve_profile(config: &Config, explicit: Option<&str>) -> Result<String, Cl
             .ok_or_else(|| unknown_profile(name, config));
     }
     default_profile(config).ok_or_else(|| match profile_names(config).as_str() {
-        "" => CliError::usage("There is no profile yet. Add one with: mpos-keygen profile add NAME --env ENV --key-id ID"),
+        "" => CliError::usage("There is no profile yet. Add one with: mpos-keygen profile add NAME --env ENV --key-id ID (or --p12 FILE)"),
         names => CliError::usage(format!("Several profiles exist ({names}); choose one with --profile.")),
     })
 }
@@ -60,7 +67,7 @@ fn resolve_profile(config: &Config, explicit: Option<&str>) -> Result<String, Cl
 fn unknown_profile(name: &str, config: &Config) -> CliError {
     match profile_names(config).as_str() {
         "" => CliError::usage(format!(
-            "There is no profile \"{name}\" (no profiles yet). Add one with: mpos-keygen profile add NAME --env ENV --key-id ID"
+            "There is no profile \"{name}\" (no profiles yet). Add one with: mpos-keygen profile add NAME --env ENV --key-id ID (or --p12 FILE)"
         )),
         names => CliError::usage(format!("There is no profile \"{name}\". Profiles: {names}.")),
     }

@@ -1,8 +1,10 @@
 //! What every CLI test needs: a real emulator on loopback, private config/data dirs, and the built binary.
 
 use mpos_emulator::{Emulator, EmulatorConfig, EmulatorCredential, Fault, IssuedRecord};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
 /// The key id the test emulator knows.
@@ -33,9 +35,14 @@ impl Kms {
 
     /// The same, misbehaving as told.
     pub fn with_fault(fault: Fault) -> Self {
-        let config =
+        Self::with_config(
             EmulatorConfig::with_credential(EmulatorCredential::new(KEY_ID, SECRET, ORG, false))
-                .with_fault(fault);
+                .with_fault(fault),
+        )
+    }
+
+    /// An emulator with exactly this configuration (e.g. one knowing a REST certificate).
+    pub fn with_config(config: EmulatorConfig) -> Self {
         // Multi-threaded, so it keeps serving while the test thread waits on a child process.
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
@@ -180,6 +187,17 @@ impl Home {
         found
     }
 
+    /// Every file under the config and data dirs with its bytes, to show a refused command changed nothing.
+    pub fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
+        let mut files = BTreeMap::new();
+        for root in [self.config.path(), self.data.path()] {
+            walk(root, &mut |path| {
+                files.insert(path.to_path_buf(), std::fs::read(path).expect("readable"));
+            });
+        }
+        files
+    }
+
     /// How many files the config and data dirs hold (to show the search above had something to search).
     pub fn file_count(&self) -> usize {
         let mut n = 0;
@@ -201,6 +219,19 @@ fn walk(dir: &Path, visit: &mut dyn FnMut(&Path)) {
         } else {
             visit(&path);
         }
+    }
+}
+
+/// Waits until the kernel has given the new process its argv: the parent is resumed by exec closing a
+/// pipe, slightly before `/proc/PID/cmdline` is filled in.
+pub fn wait_for_exec(pid: u32) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::read(format!("/proc/{pid}/cmdline")).map_or(true, |b| b.is_empty()) {
+        assert!(
+            Instant::now() < deadline,
+            "process {pid} never showed its argv"
+        );
+        std::thread::sleep(Duration::from_millis(5));
     }
 }
 

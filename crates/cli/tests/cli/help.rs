@@ -74,11 +74,21 @@ fn every_command_has_help_with_an_example() {
             .output()
             .expect("runs"),
     );
-    assert!(
-        !add.contains("--p12"),
-        "certificate auth is not offered yet"
-    );
-    assert!(add.contains("--meta-key") && add.contains("--org"));
+    for word in [
+        "--key-id",
+        "--p12",
+        "--key-alias",
+        "--meta-key",
+        "--org",
+        "Payment Configuration > Key Management",
+        "\"REST – Shared Secret\"",
+        "\"REST – Certificate\"",
+    ] {
+        assert!(
+            add.contains(word),
+            "profile add --help lacks {word}:\n{add}"
+        );
+    }
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! `profile add | list | show | test | remove`, with the secret kept out of argv and files.
 
-use crate::harness::{assert_code, contains, stderr, stdout, Home, Kms, KEY_ID, ORG, SECRET};
+use crate::harness::{
+    assert_code, contains, stderr, stdout, wait_for_exec, Home, Kms, KEY_ID, ORG, SECRET,
+};
 use std::io::Write;
 use std::process::Stdio;
 
@@ -29,6 +31,7 @@ fn profile_lifecycle() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawns");
+    wait_for_exec(child.id());
     for (part, marker) in [("cmdline", "profile"), ("environ", "XDG_CONFIG_HOME")] {
         let bytes = std::fs::read(format!("/proc/{}/{part}", child.id())).expect("procfs");
         assert!(
