@@ -28,6 +28,9 @@ import sys, re, html
 m = re.search(r"<pre id=\"results\">(.*?)</pre>", sys.stdin.read(), re.S)
 print(html.unescape(m.group(1)) if m else "FAIL no results (script error?)")')
 echo "$result"
+passed=$(grep -c '^ok ' <<<"$result" || true)
+failed=$(grep -c '^FAIL' <<<"$result" || true)
+echo "ui: $passed passed, $failed failed"
 
 echo "== screenshots in $out"
 shots=(
