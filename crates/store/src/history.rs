@@ -21,12 +21,25 @@ use std::path::{Path, PathBuf};
     rename_all_fields = "camelCase"
 )]
 pub(crate) enum Event {
-    /// A key was generated and its secret stored in the keychain.
-    Kept(VaultEntry),
+    /// A key was generated and its secret stored in the keychain (boxed: by far the largest event).
+    Kept(Box<Kept>),
     /// These keys were written to an export file.
     Exported { key_ids: Vec<String>, at: String },
     /// The key's secret was deleted from the keychain; the line stays as a tombstone.
     Forgotten { key_id: String, at: String },
+}
+
+/// A kept key as its history line holds it: the entry, and which keychain entry holds its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Kept {
+    /// What the vault shows of the key.
+    #[serde(flatten)]
+    pub(crate) entry: VaultEntry,
+    /// The batch entry holding the secret, `keys:<batchId>`. Absent in lines written before batches
+    /// existed: their secret is in its own entry, `key:<keyId>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) secret_ref: Option<String>,
 }
 
 const KNOWN_EVENTS: [&str; 3] = ["kept", "exported", "forgotten"];
@@ -136,31 +149,71 @@ fn parse_line(line: &[u8]) -> Parsed {
 }
 
 /// Applies the events in order: the current state of every key ever kept, in the order kept.
-pub(crate) fn replay(events: Vec<Event>) -> Vec<VaultEntry> {
-    let mut entries: Vec<VaultEntry> = Vec::new();
+pub(crate) fn replay(events: Vec<Event>) -> Vec<Kept> {
+    let mut records: Vec<Kept> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for event in events {
         match event {
-            Event::Kept(entry) => match index.get(&entry.key_id) {
-                Some(&i) => entries[i] = entry,
+            Event::Kept(record) => match index.get(&record.entry.key_id) {
+                Some(&i) => records[i] = *record,
                 None => {
-                    index.insert(entry.key_id.clone(), entries.len());
-                    entries.push(entry);
+                    index.insert(record.entry.key_id.clone(), records.len());
+                    records.push(*record);
                 }
             },
             Event::Exported { key_ids, at } => {
                 for id in key_ids {
                     if let Some(&i) = index.get(&id) {
-                        entries[i].exported_at = Some(at.clone());
+                        records[i].entry.exported_at = Some(at.clone());
                     }
                 }
             }
             Event::Forgotten { key_id, at } => {
                 if let Some(&i) = index.get(&key_id) {
-                    entries[i].forgotten_at = Some(at);
+                    records[i].entry.forgotten_at = Some(at);
                 }
             }
         }
     }
-    entries
+    records
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OLD_LINE: &str = r#"{"event":"kept","keyId":"k1","cybersourceMerchantId":"shop_1","merchantId":"m1","status":"ACTIVE","expirationDate":null,"profile":"Shop","environment":"test","providerMode":"TEST","generatedAt":"2025-01-02T03:04:05Z","exportedAt":null,"forgottenAt":null}"#;
+
+    #[test]
+    fn a_line_from_before_batches_has_no_secret_ref() {
+        let Parsed::Event(event) = parse_line(OLD_LINE.as_bytes()) else {
+            panic!("the old line must parse")
+        };
+        let Event::Kept(kept) = *event else {
+            panic!("{event:?}")
+        };
+        assert_eq!(kept.entry.key_id, "k1");
+        assert_eq!(kept.secret_ref, None);
+    }
+
+    #[test]
+    fn a_kept_line_carries_its_secret_ref_flat() {
+        let Parsed::Event(event) = parse_line(OLD_LINE.as_bytes()) else {
+            panic!("the old line must parse")
+        };
+        let Event::Kept(mut kept) = *event else {
+            panic!("{event:?}")
+        };
+        kept.secret_ref = Some("keys:b1".into());
+        let line = serde_json::to_string(&Event::Kept(kept.clone())).unwrap();
+        assert!(
+            line.starts_with(r#"{"event":"kept","keyId":"k1","#),
+            "{line}"
+        );
+        assert!(line.ends_with(r#","secretRef":"keys:b1"}"#), "{line}");
+        let Parsed::Event(back) = parse_line(line.as_bytes()) else {
+            panic!("{line}")
+        };
+        assert_eq!(*back, Event::Kept(kept));
+    }
 }

@@ -5,6 +5,7 @@
 //! atomically ([`atomic`]); a file that cannot be parsed is moved aside and reported, never reset.
 
 pub mod atomic;
+mod batch;
 pub mod config;
 pub mod csv_import;
 pub mod error;
@@ -25,7 +26,9 @@ pub use config::{
 pub use csv_import::{parse_merchants_csv, CsvImport, CsvLineError};
 pub use error::StoreError;
 pub use export::{render, write_export, ExportBatch, ExportFailure, ExportFormat};
-pub use keychain::{key_account, profile_account, MemoryStore, OsKeychain, SecretStore};
+pub use keychain::{
+    batch_account, key_account, profile_account, MemoryStore, OsKeychain, SecretStore,
+};
 pub use merchants::ImportSummary;
 pub use paths::{Paths, APP_ID};
 pub use vault::{KeepReport, NotKept, Vault, VaultEntry};

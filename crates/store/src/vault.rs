@@ -1,14 +1,24 @@
-//! The key vault: every generated key is kept until the user forgets it, the secret in the keychain
-//! (account `key:<keyId>`) and the metadata in `history.jsonl`. No secret ever reaches a file.
+//! The key vault: every generated key is kept until the user forgets it, its secret in the keychain and
+//! its metadata in `history.jsonl`. No secret ever reaches a file.
 //!
-//! Order of `keep_*`: secrets first, then all metadata in one locked append. A key is only recorded
-//! once its secret is in the keychain, so the history never lists a key that cannot be shown again.
-//! A key whose secret could not be stored is not recorded; it is reported instead (see
-//! [`Vault::keep_each`] and [`Vault::keep_all`]) and the caller keeps it in memory and shows it.
+//! One keychain entry per `keep_*` call: account `keys:<batchId>` holds `{keyId: secret}` for every key
+//! of the call (see [`batch_account`]), and each key's history line names that entry (`secretRef`).
+//! Secret Service rewrites its whole keyring file on every change, so an entry per key made 1,000 keys
+//! take about a minute. Lines written before batches have no `secretRef`; their secret is in
+//! `key:<keyId>` ([`key_account`]) and is still read and forgotten there.
+//!
+//! Order of `keep_*`: the batch entry first, then all metadata in one locked append. A key is only
+//! recorded once its secret is in the keychain, so the history never lists a key that cannot be shown
+//! again. Keys whose secret could not be stored are not recorded; they are reported instead (see
+//! [`Vault::keep_each`] and [`Vault::keep_all`]) and the caller keeps them in memory and shows them.
+//!
+//! Changing a batch entry (forgetting one of its keys) is a read-modify-write of a value shared by many
+//! keys, so it happens under the history's file lock, which every process of this app takes.
 
+use crate::batch::{self, BatchKeys};
 use crate::error::StoreError;
-use crate::history::{replay, Event, History};
-use crate::keychain::{key_account, SecretStore};
+use crate::history::{replay, Event, History, Kept};
+use crate::keychain::{batch_account, key_account, SecretStore};
 use crate::paths::Paths;
 use crate::timestamp::now_rfc3339;
 use mpos_kms::{Environment, IssuedKey, ProviderMode, SecretString};
@@ -88,60 +98,51 @@ impl Vault {
         self.history.path()
     }
 
-    /// Keeps each key it can and says which it could not.
+    /// Keeps the keys in one keychain entry and says which it could not keep.
     ///
-    /// The first keychain failure stops the run (a locked or missing keychain fails every key, and
-    /// each attempt may wait for the timeout); the rest are reported with that error. `Err` means the
-    /// history could not be written: then no key is kept and the secrets stored by this call are
-    /// removed again (best effort).
+    /// Keys without a usable key id are reported and left out. All others are written in one keychain
+    /// write, so they are kept together or not at all: when the write fails, every one of them is in
+    /// `not_kept` with that error. `Err` means the history could not be written: then no key is kept
+    /// and the keychain entry written by this call is removed again (best effort).
     pub fn keep_each(
         &self,
         keys: &[IssuedKey],
         profile: &str,
         environment: &Environment,
     ) -> Result<KeepReport, StoreError> {
+        let usable: Vec<&IssuedKey> = keys.iter().filter(|k| unusable(k).is_none()).collect();
+        if usable.is_empty() {
+            return Ok(report_failures(keys, None));
+        }
+        let account = batch_account(&uuid::Uuid::new_v4().to_string());
+        let stored = batch::encode(usable.iter().map(|k| (k.key_id.as_str(), &k.secret)))
+            .and_then(|secret| self.secrets.set(&account, &secret));
+        if let Err(e) = stored {
+            return Ok(report_failures(keys, Some(&e)));
+        }
+        let mut report = report_failures(keys, None);
         let generated_at = now_rfc3339();
-        let mut report = KeepReport::default();
-        let mut stop: Option<StoreError> = None;
-        for key in keys {
-            let not_kept = |error: StoreError| NotKept {
-                key_id: key.key_id.clone(),
-                cybersource_merchant_id: key.cybersource_merchant_id.clone(),
-                error,
-            };
-            if let Some(e) = &stop {
-                report.not_kept.push(not_kept(e.clone()));
-                continue;
-            }
-            if key.key_id.trim().is_empty() || key.key_id.chars().any(char::is_control) {
-                let why = "Cybersource returned this key without a usable key id, so it cannot be stored.";
-                report
-                    .not_kept
-                    .push(not_kept(StoreError::InvalidInput(why.into())));
-                continue;
-            }
-            match self.secrets.set(&key_account(&key.key_id), &key.secret) {
-                Ok(()) => report
-                    .kept
-                    .push(entry_for(key, profile, environment, &generated_at)),
-                Err(e) => {
-                    stop = Some(e.clone());
-                    report.not_kept.push(not_kept(e));
-                }
-            }
-        }
-        if report.kept.is_empty() {
-            return Ok(report);
-        }
-        let events: Vec<Event> = report.kept.iter().cloned().map(Event::Kept).collect();
+        report.kept = usable
+            .iter()
+            .map(|k| entry_for(k, profile, environment, &generated_at))
+            .collect();
+        let events: Vec<Event> = report
+            .kept
+            .iter()
+            .map(|entry| {
+                Event::Kept(Box::new(Kept {
+                    entry: entry.clone(),
+                    secret_ref: Some(account.clone()),
+                }))
+            })
+            .collect();
         let appended = self
             .history
             .lock()
             .and_then(|_lock| self.history.append(&events));
         if let Err(e) = appended {
-            for entry in &report.kept {
-                let _ = self.secrets.delete(&key_account(&entry.key_id));
-            }
+            // Nothing lists these keys, so nobody else can have touched the entry since we wrote it.
+            let _ = self.secrets.delete(&account);
             return Err(e);
         }
         Ok(report)
@@ -189,8 +190,9 @@ impl Vault {
     /// Keys not forgotten, newest first (a batch in the order it was asked for); optionally of one profile.
     pub fn list(&self, profile: Option<&str>) -> Result<Vec<VaultEntry>, StoreError> {
         let mut entries: Vec<VaultEntry> = self
-            .entries()?
+            .records()?
             .into_iter()
+            .map(|r| r.entry)
             .filter(|e| e.forgotten_at.is_none())
             .filter(|e| profile.is_none_or(|p| e.profile.to_lowercase() == p.to_lowercase()))
             .collect();
@@ -200,41 +202,20 @@ impl Vault {
 
     /// The metadata of one key that has not been forgotten.
     pub fn entry(&self, key_id: &str) -> Result<VaultEntry, StoreError> {
-        let entry = self
-            .entries()?
-            .into_iter()
-            .rev()
-            .find(|e| e.key_id == key_id);
-        match entry {
-            Some(e) if e.forgotten_at.is_none() => Ok(e),
-            Some(_) => Err(StoreError::NotFound(format!(
-                "Key {} was forgotten; its secret is no longer kept.",
-                short(key_id)
-            ))),
-            None => Err(StoreError::NotFound(format!(
-                "Key {} is not in the history.",
-                short(key_id)
-            ))),
-        }
+        self.record(key_id).map(|r| r.entry)
     }
 
     /// The secret of a kept key, from the keychain.
     pub fn secret(&self, key_id: &str) -> Result<SecretString, StoreError> {
-        self.entry(key_id)?;
-        self.secrets.get(&key_account(key_id))?.ok_or_else(|| {
-            StoreError::NotFound(format!(
-                "The secret of key {} is no longer in {} (it was removed outside this app). Generate a new \
-                 key for this merchant.",
-                short(key_id),
-                self.secrets.name()
-            ))
-        })
+        let record = self.record(key_id)?;
+        self.secret_of(&record)
     }
 
     /// A kept key with its secret, e.g. to export it again from the history.
     pub fn issued_key(&self, key_id: &str) -> Result<IssuedKey, StoreError> {
-        let e = self.entry(key_id)?;
-        let secret = self.secret(key_id)?;
+        let record = self.record(key_id)?;
+        let secret = self.secret_of(&record)?;
+        let e = record.entry;
         Ok(IssuedKey {
             cybersource_merchant_id: e.cybersource_merchant_id,
             merchant_id: e.merchant_id,
@@ -249,11 +230,11 @@ impl Vault {
     /// were marked.
     pub fn mark_exported<S: AsRef<str>>(&self, key_ids: &[S]) -> Result<usize, StoreError> {
         let _lock = self.history.lock()?;
-        let entries = replay(self.history.read()?);
-        let live: HashSet<&str> = entries
+        let records = replay(self.history.read()?);
+        let live: HashSet<&str> = records
             .iter()
-            .filter(|e| e.forgotten_at.is_none())
-            .map(|e| e.key_id.as_str())
+            .filter(|r| r.entry.forgotten_at.is_none())
+            .map(|r| r.entry.key_id.as_str())
             .collect();
         let ids: Vec<String> = key_ids
             .iter()
@@ -271,31 +252,127 @@ impl Vault {
         Ok(count)
     }
 
-    /// Deletes the key's secret from the keychain and records a tombstone; forgetting twice is fine.
+    /// Removes the key's secret from the keychain and records a tombstone; forgetting twice is fine.
+    ///
+    /// The key's batch entry is rewritten without it, or deleted when it was the last key left.
     pub fn forget(&self, key_id: &str) -> Result<(), StoreError> {
+        // Held until the tombstone is written: two processes forgetting keys of the same batch must
+        // not both rewrite the entry from the same old value (one would bring back the other's key).
         let _lock = self.history.lock()?;
-        let entries = replay(self.history.read()?);
-        let Some(entry) = entries.iter().find(|e| e.key_id == key_id) else {
-            return Err(StoreError::NotFound(format!(
-                "Key {} is not in the history.",
-                short(key_id)
-            )));
+        let records = replay(self.history.read()?);
+        let Some(record) = records.into_iter().find(|r| r.entry.key_id == key_id) else {
+            return Err(not_in_history(key_id));
         };
-        if entry.forgotten_at.is_some() {
+        if record.entry.forgotten_at.is_some() {
             return Ok(());
         }
         // The secret goes first: a tombstone over a secret still in the keychain would hide it forever.
-        self.secrets.delete(&key_account(key_id))?;
+        match &record.secret_ref {
+            Some(account) => self.remove_from_batch(account, key_id)?,
+            None => self.secrets.delete(&key_account(key_id))?,
+        }
         self.history.append(&[Event::Forgotten {
             key_id: key_id.to_string(),
             at: now_rfc3339(),
         }])
     }
 
-    fn entries(&self) -> Result<Vec<VaultEntry>, StoreError> {
+    fn records(&self) -> Result<Vec<Kept>, StoreError> {
         let _lock = self.history.lock()?;
         Ok(replay(self.history.read()?))
     }
+
+    /// The history record of one key that has not been forgotten.
+    fn record(&self, key_id: &str) -> Result<Kept, StoreError> {
+        let record = self
+            .records()?
+            .into_iter()
+            .rev()
+            .find(|r| r.entry.key_id == key_id);
+        match record {
+            Some(r) if r.entry.forgotten_at.is_none() => Ok(r),
+            Some(_) => Err(StoreError::NotFound(format!(
+                "Key {} was forgotten; its secret is no longer kept.",
+                short(key_id)
+            ))),
+            None => Err(not_in_history(key_id)),
+        }
+    }
+
+    /// Reads a kept key's secret from its batch entry, or from its own entry (before batches).
+    fn secret_of(&self, record: &Kept) -> Result<SecretString, StoreError> {
+        let key_id = record.entry.key_id.as_str();
+        let found = match &record.secret_ref {
+            Some(account) => self
+                .batch_keys(account)?
+                .and_then(|mut keys| keys.remove(key_id)),
+            None => self.secrets.get(&key_account(key_id))?,
+        };
+        found.ok_or_else(|| {
+            StoreError::NotFound(format!(
+                "The secret of key {} is no longer in {} (it was removed outside this app). Generate a new \
+                 key for this merchant.",
+                short(key_id),
+                self.secrets.name()
+            ))
+        })
+    }
+
+    /// The keys of a batch entry; `None` when the entry is gone. The caller drops (zeroizes) the rest.
+    fn batch_keys(&self, account: &str) -> Result<Option<BatchKeys>, StoreError> {
+        let Some(secret) = self.secrets.get(account)? else {
+            return Ok(None);
+        };
+        batch::decode(&secret, account, &self.secrets.name()).map(Some)
+    }
+
+    /// Rewrites a batch entry without `key_id`, or deletes it when no key is left. The caller holds
+    /// the history lock.
+    fn remove_from_batch(&self, account: &str, key_id: &str) -> Result<(), StoreError> {
+        let Some(mut keys) = self.batch_keys(account)? else {
+            return Ok(());
+        };
+        if keys.remove(key_id).is_none() {
+            return Ok(());
+        }
+        if keys.is_empty() {
+            return self.secrets.delete(account);
+        }
+        let rest = batch::encode(keys.iter().map(|(id, secret)| (id.as_str(), secret)))?;
+        self.secrets.set(account, &rest)
+    }
+}
+
+/// Why a key cannot be kept before the keychain is even asked, if it cannot.
+fn unusable(key: &IssuedKey) -> Option<StoreError> {
+    if key.key_id.trim().is_empty() || key.key_id.chars().any(char::is_control) {
+        let why = "Cybersource returned this key without a usable key id, so it cannot be stored.";
+        return Some(StoreError::InvalidInput(why.into()));
+    }
+    None
+}
+
+/// The keys not kept, in input order: those without a usable id, and all others when `write_failed`.
+fn report_failures(keys: &[IssuedKey], write_failed: Option<&StoreError>) -> KeepReport {
+    let not_kept = keys
+        .iter()
+        .filter_map(|key| {
+            let error = unusable(key).or_else(|| write_failed.cloned())?;
+            Some(NotKept {
+                key_id: key.key_id.clone(),
+                cybersource_merchant_id: key.cybersource_merchant_id.clone(),
+                error,
+            })
+        })
+        .collect();
+    KeepReport {
+        kept: Vec::new(),
+        not_kept,
+    }
+}
+
+fn not_in_history(key_id: &str) -> StoreError {
+    StoreError::NotFound(format!("Key {} is not in the history.", short(key_id)))
 }
 
 fn entry_for(

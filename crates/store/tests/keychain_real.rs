@@ -6,11 +6,13 @@
 
 mod common;
 
-use common::{any_file_contains, key, result_of, run_child, unique, CHILD_TASK};
-use mpos_kms::{Environment, SecretString};
+use common::{any_file_contains, key, result_of, run_child, secret_ref, unique, CHILD_TASK};
+use mpos_kms::{Environment, IssuedKey, SecretString};
 use mpos_store::keychain::{key_account, profile_account, OsKeychain, SecretStore};
 use mpos_store::{AuthMethod, ConfigStore, Paths, Profile, Vault, APP_ID};
+use std::collections::BTreeMap;
 use std::os::unix::net::UnixListener;
+use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,6 +26,30 @@ fn secret_tool_lookup(account: &str) -> Option<String> {
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The `{keyId: secret}` object `secret-tool` finds in a batch entry; `None` when there is none.
+fn secret_tool_batch(account: &str) -> Option<BTreeMap<String, String>> {
+    let text = secret_tool_lookup(account)?;
+    Some(serde_json::from_str(&text).expect("a batch entry holds a JSON object"))
+}
+
+/// How many items of our service `secret-tool search --all` finds for `account`.
+fn secret_tool_count(account: &str) -> usize {
+    let out = Command::new("secret-tool")
+        .args(["search", "--all", "service", APP_ID, "username", account])
+        .output()
+        .expect("secret-tool (libsecret-tools) is installed");
+    // One `[/org/freedesktop/secrets/collection/…]` header per item; never print the output (secrets).
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with("[/"))
+        .count()
+}
+
+/// A vault in `root` on the real keychain.
+fn real_vault(root: &Path) -> Vault {
+    Vault::new(&Paths::at(root), Arc::new(OsKeychain::new()))
 }
 
 /// Child tasks, run when another test re-executes this binary; a no-op in the normal run.
@@ -62,6 +88,24 @@ fn child_process_entry() {
                     println!("MESSAGE:{e}");
                 }
             }
+        }
+        "vault-read" => {
+            let found = real_vault(Path::new(&var("ROOT"))).secret(&var("KEY_ID"));
+            let result = match found {
+                Ok(s) if *s.expose() == var("EXPECT") => "match".to_string(),
+                Ok(_) => "mismatch".to_string(),
+                Err(e) => format!("error:{}", e.code()),
+            };
+            println!("RESULT:{result}");
+        }
+        "vault-forget" => {
+            let vault = real_vault(Path::new(&var("ROOT")));
+            let failed = var("KEY_IDS")
+                .split(',')
+                .filter_map(|id| vault.forget(id).err())
+                .map(|e| e.code())
+                .collect::<Vec<_>>();
+            println!("RESULT:{}", failed.join(","));
         }
         other => panic!("unknown child task {other}"),
     }
@@ -247,19 +291,25 @@ fn vault_with_the_real_keychain_keeps_no_secret_in_files() {
         .keep_all(&keys, &profile_name, &Environment::Test)
         .unwrap();
     assert_eq!(kept.len(), 3);
+    let account = secret_ref(&vault, &keys[0].key_id).unwrap();
+    assert_eq!(secret_tool_count(&account), 1);
+    let held = secret_tool_batch(&account).unwrap();
+    assert_eq!(held.len(), 3);
     for k in &keys {
-        let account = key_account(&k.key_id);
-        assert_eq!(
-            secret_tool_lookup(&account).as_deref(),
-            Some(k.secret.expose().as_str())
-        );
+        assert_eq!(&held[&k.key_id], k.secret.expose());
+        assert_eq!(secret_tool_lookup(&key_account(&k.key_id)), None);
         assert_eq!(vault.secret(&k.key_id).unwrap().expose(), k.secret.expose());
         let out = run_child(
             "child_process_entry",
-            "read",
-            &[("ACCOUNT", account), ("EXPECT", k.secret.expose().clone())],
+            "vault-read",
+            &[
+                ("ROOT", root.path().display().to_string()),
+                ("KEY_ID", k.key_id.clone()),
+                ("EXPECT", k.secret.expose().clone()),
+            ],
         );
         assert_eq!(result_of(&out), "match");
+        assert!(!out.contains(k.secret.expose().as_str()));
     }
     let listed = vault.list(Some(&profile_name)).unwrap();
     assert_eq!(
@@ -284,7 +334,8 @@ fn vault_with_the_real_keychain_keeps_no_secret_in_files() {
     );
 
     vault.forget(&keys[1].key_id).unwrap();
-    assert_eq!(secret_tool_lookup(&key_account(&keys[1].key_id)), None);
+    let held = secret_tool_batch(&account).unwrap();
+    assert!(!held.contains_key(&keys[1].key_id) && held.len() == 2);
     assert_eq!(
         vault.secret(&keys[1].key_id).unwrap_err().code(),
         "not_found"
@@ -301,5 +352,117 @@ fn vault_with_the_real_keychain_keeps_no_secret_in_files() {
     for k in [&keys[0], &keys[2]] {
         vault.forget(&k.key_id).unwrap();
     }
+    assert_eq!(
+        secret_tool_lookup(&account),
+        None,
+        "the last key takes the entry"
+    );
     kc.delete(&profile_account(&profile_name)).unwrap();
+}
+
+#[test]
+fn a_thousand_keys_are_one_keychain_item_and_fast() {
+    let root = tempfile::tempdir().unwrap();
+    let vault = real_vault(root.path());
+    let keys: Vec<IssuedKey> = (0..1000).map(key).collect();
+    let started = Instant::now();
+    let report = vault.keep_each(&keys, "Big", &Environment::Test).unwrap();
+    let took = started.elapsed();
+    println!("keep_each of 1,000 keys in the real keychain took {took:?}");
+    assert_eq!(report.kept.len(), 1000);
+    assert!(report.not_kept.is_empty());
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+
+    let account = secret_ref(&vault, &keys[0].key_id).unwrap();
+    let history = std::fs::read_to_string(vault.history_path()).unwrap();
+    let naming = format!("\"secretRef\":\"{account}\"");
+    assert_eq!(
+        history.lines().filter(|l| l.contains(&naming)).count(),
+        1000
+    );
+    assert_eq!(secret_tool_count(&account), 1, "one keychain item");
+    let held = secret_tool_batch(&account).unwrap();
+    assert_eq!(held.len(), 1000);
+    assert!(keys.iter().all(|k| &held[&k.key_id] == k.secret.expose()));
+    for k in [&keys[0], &keys[999]] {
+        assert_eq!(secret_tool_count(&key_account(&k.key_id)), 0);
+    }
+
+    // Forgetting one rewrites the entry; the other 999 stay readable.
+    vault.forget(&keys[500].key_id).unwrap();
+    let held = secret_tool_batch(&account).unwrap();
+    assert_eq!(held.len(), 999);
+    assert!(!held.contains_key(&keys[500].key_id));
+    for k in [&keys[0], &keys[499], &keys[501], &keys[999]] {
+        assert_eq!(vault.secret(&k.key_id).unwrap().expose(), k.secret.expose());
+    }
+    assert_eq!(
+        vault.secret(&keys[500].key_id).unwrap_err().code(),
+        "not_found"
+    );
+    assert!(!any_file_contains(root.path(), keys[1].secret.expose()));
+    OsKeychain::new().delete(&account).unwrap();
+}
+
+#[test]
+fn two_processes_forgetting_keys_of_one_batch_keep_each_others_changes() {
+    let root = tempfile::tempdir().unwrap();
+    let vault = real_vault(root.path());
+    let keys: Vec<IssuedKey> = (0..10).map(key).collect();
+    vault.keep_all(&keys, "Shop", &Environment::Test).unwrap();
+    let account = secret_ref(&vault, &keys[0].key_id).unwrap();
+
+    let exe = std::env::current_exe().unwrap();
+    // Both children start before either is waited for, so their forgets overlap.
+    let spawned: Vec<_> = [&keys[0..4], &keys[4..8]]
+        .iter()
+        .map(|half| {
+            let ids: Vec<&str> = half.iter().map(|k| k.key_id.as_str()).collect();
+            Command::new(&exe)
+                .args(["--exact", "child_process_entry", "--nocapture"])
+                .env(CHILD_TASK, "vault-forget")
+                .env("ROOT", root.path())
+                .env("KEY_IDS", ids.join(","))
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in spawned {
+        let out = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{stdout}");
+        assert_eq!(result_of(&stdout), "", "no forget failed");
+    }
+    let held = secret_tool_batch(&account).unwrap();
+    let mut expect = vec![&keys[8].key_id, &keys[9].key_id];
+    expect.sort();
+    assert_eq!(held.keys().collect::<Vec<_>>(), expect);
+    assert_eq!(vault.list(None).unwrap().len(), 2);
+    for k in &keys[8..] {
+        vault.forget(&k.key_id).unwrap();
+    }
+    assert_eq!(secret_tool_lookup(&account), None);
+}
+
+#[test]
+fn a_key_kept_in_its_own_entry_before_batches_is_still_read_and_forgotten() {
+    let root = tempfile::tempdir().unwrap();
+    let vault = real_vault(root.path());
+    let k = key(1);
+    let line = serde_json::json!({
+        "event": "kept", "keyId": k.key_id, "cybersourceMerchantId": k.cybersource_merchant_id,
+        "merchantId": k.merchant_id, "status": "ACTIVE", "expirationDate": null, "profile": "Shop",
+        "environment": "test", "providerMode": "TEST", "generatedAt": "2025-01-02T03:04:05Z",
+        "exportedAt": null, "forgottenAt": null
+    });
+    std::fs::create_dir_all(vault.history_path().parent().unwrap()).unwrap();
+    std::fs::write(vault.history_path(), format!("{line}\n")).unwrap();
+    let account = key_account(&k.key_id);
+    OsKeychain::new().set(&account, &k.secret).unwrap();
+
+    assert_eq!(vault.secret(&k.key_id).unwrap().expose(), k.secret.expose());
+    vault.forget(&k.key_id).unwrap();
+    assert_eq!(secret_tool_lookup(&account), None);
+    assert!(vault.list(None).unwrap().is_empty());
 }

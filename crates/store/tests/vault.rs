@@ -1,12 +1,14 @@
 //! The key vault's logic with the in-memory store: keep, list, secret, export marks, forget, failures,
-//! concurrency, 1,000 keys, and a damaged history. (The real keychain: keychain_real.rs.)
+//! batch entries, entries from before batches, concurrency, 1,000 keys, and a damaged history. (The
+//! real keychain: keychain_real.rs.)
 
 mod common;
 
-use common::{any_file_contains, key};
+use common::{any_file_contains, key, secret_ref};
 use mpos_kms::{Environment, IssuedKey, ProviderMode, SecretString};
 use mpos_store::keychain::{key_account, MemoryStore, SecretStore};
-use mpos_store::{Paths, StoreError, Vault};
+use mpos_store::{Paths, StoreError, Vault, VaultEntry};
+use std::collections::BTreeMap;
 use std::fs;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -16,6 +18,12 @@ use std::time::{Duration, Instant};
 fn vault_in(root: &std::path::Path) -> (Vault, Arc<MemoryStore>) {
     let mem = Arc::new(MemoryStore::new());
     (Vault::new(&Paths::at(root), mem.clone()), mem)
+}
+
+/// The `{keyId: secret}` object of a batch entry; `None` when the entry is gone.
+fn batch_in(store: &dyn SecretStore, account: &str) -> Option<BTreeMap<String, String>> {
+    let secret = store.get(account).unwrap()?;
+    Some(serde_json::from_str(secret.expose()).expect("a batch entry holds a JSON object"))
 }
 
 #[test]
@@ -32,7 +40,14 @@ fn keep_list_secret_export_forget() {
         .keep_all(&second, "Other", &Environment::Test)
         .unwrap();
     assert_eq!(kept[0].provider_mode, ProviderMode::Test);
-    assert_eq!(mem.len(), 4);
+    assert_eq!(mem.len(), 2, "one keychain entry per keep call");
+    let first_batch = secret_ref(&vault, &first[0].key_id).unwrap();
+    assert!(first_batch.starts_with("keys:"), "{first_batch}");
+    assert_eq!(secret_ref(&vault, &first[1].key_id).unwrap(), first_batch);
+    assert_ne!(secret_ref(&vault, &second[0].key_id).unwrap(), first_batch);
+    let held = batch_in(&*mem, &first_batch).unwrap();
+    assert_eq!(held.len(), 2);
+    assert_eq!(&held[&first[0].key_id], first[0].secret.expose());
 
     let all = vault.list(None).unwrap();
     let ids: Vec<&str> = all.iter().map(|e| e.key_id.as_str()).collect();
@@ -104,7 +119,16 @@ fn keep_list_secret_export_forget() {
     vault
         .forget(&first[0].key_id)
         .expect("forgetting twice is fine");
-    assert!(mem.get(&key_account(&first[0].key_id)).unwrap().is_none());
+    let held = batch_in(&*mem, &first_batch).unwrap();
+    assert_eq!(
+        held.keys().collect::<Vec<_>>(),
+        [&first[1].key_id],
+        "the batch is rewritten without the forgotten key"
+    );
+    assert_eq!(
+        vault.secret(&first[1].key_id).unwrap().expose(),
+        first[1].secret.expose()
+    );
     assert_eq!(vault.list(None).unwrap().len(), 3);
     let e = vault.secret(&first[0].key_id).unwrap_err();
     assert_eq!(e.code(), "not_found");
@@ -131,9 +155,34 @@ fn a_secret_removed_outside_the_app_is_reported() {
     vault
         .keep_all(std::slice::from_ref(&k), "Shop", &Environment::Test)
         .unwrap();
-    mem.delete(&key_account(&k.key_id)).unwrap();
+    mem.delete(&secret_ref(&vault, &k.key_id).unwrap()).unwrap();
     let e = vault.secret(&k.key_id).unwrap_err();
     assert!(e.to_string().contains("no longer in"), "{e}");
+    vault
+        .forget(&k.key_id)
+        .expect("forgetting a key whose entry is gone");
+}
+
+#[test]
+fn a_batch_entry_changed_outside_the_app_is_reported_without_its_text() {
+    let root = tempfile::tempdir().unwrap();
+    let (vault, mem) = vault_in(root.path());
+    let k = key(1);
+    vault
+        .keep_all(std::slice::from_ref(&k), "Shop", &Environment::Test)
+        .unwrap();
+    let account = secret_ref(&vault, &k.key_id).unwrap();
+    mem.set(&account, &SecretString::new("not-json-secret".into()))
+        .unwrap();
+    for e in [
+        vault.secret(&k.key_id).unwrap_err(),
+        vault.forget(&k.key_id).unwrap_err(),
+    ] {
+        assert_eq!(e.code(), "keychain_error");
+        assert!(e.to_string().contains(&account), "{e}");
+        assert!(!e.to_string().contains("not-json"), "{e}");
+    }
+    assert_eq!(vault.list(None).unwrap().len(), 1, "not forgotten");
 }
 
 /// Stores the first `ok` secrets, then fails like a locked keychain; counts attempts.
@@ -164,22 +213,25 @@ impl SecretStore for LocksAfter {
 }
 
 #[test]
-fn keys_whose_secret_could_not_be_stored_are_reported_not_recorded() {
+fn a_failed_keychain_write_keeps_none_of_the_batch_and_reports_all() {
     let root = tempfile::tempdir().unwrap();
     let store = Arc::new(LocksAfter {
-        ok: 2,
+        ok: 1,
         attempts: AtomicUsize::new(0),
         inner: MemoryStore::new(),
     });
     let vault = Vault::new(&Paths::at(root.path()), store.clone());
     let keys: Vec<IssuedKey> = (0..5).map(key).collect();
+    vault
+        .keep_all(&keys[..2], "Shop", &Environment::Test)
+        .expect("the first write succeeds");
 
     let e = vault
-        .keep_all(&keys, "Shop", &Environment::Test)
+        .keep_all(&keys[2..], "Shop", &Environment::Test)
         .unwrap_err();
     assert_eq!(e.code(), "keychain_locked");
     let msg = e.to_string();
-    assert!(msg.contains("2 of 5 keys were kept"), "{msg}");
+    assert!(msg.contains("0 of 3 keys were kept"), "{msg}");
     assert!(msg.contains("shop_0002, shop_0003, shop_0004"), "{msg}");
     assert!(
         msg.contains("Unlock it") && msg.contains("Copy or download"),
@@ -187,8 +239,8 @@ fn keys_whose_secret_could_not_be_stored_are_reported_not_recorded() {
     );
     assert_eq!(
         store.attempts.load(Ordering::SeqCst),
-        3,
-        "the first keychain failure stops the run"
+        2,
+        "one keychain write per call"
     );
 
     let listed: Vec<String> = vault
@@ -199,30 +251,65 @@ fn keys_whose_secret_could_not_be_stored_are_reported_not_recorded() {
         .collect();
     assert_eq!(listed, vec![keys[0].key_id.clone(), keys[1].key_id.clone()]);
 
-    let store2 = Arc::new(LocksAfter {
-        ok: 1,
-        attempts: AtomicUsize::new(0),
-        inner: MemoryStore::new(),
-    });
-    let report = Vault::new(&Paths::at(root.path()), store2)
-        .keep_each(&keys, "Shop", &Environment::Test)
-        .unwrap();
-    assert_eq!(report.kept.len(), 1);
-    assert_eq!(report.not_kept.len(), 4);
-    assert!(report
+    let mut mixed = keys.clone();
+    mixed[1].key_id = String::new();
+    let report = vault.keep_each(&mixed, "Shop", &Environment::Test).unwrap();
+    assert!(report.kept.is_empty());
+    let mids: Vec<&str> = report
         .not_kept
         .iter()
-        .all(|n| n.error.code() == "keychain_locked"));
+        .map(|n| n.cybersource_merchant_id.as_str())
+        .collect();
+    assert_eq!(
+        mids,
+        [
+            "shop_0000",
+            "shop_0001",
+            "shop_0002",
+            "shop_0003",
+            "shop_0004"
+        ],
+        "all of them, in input order"
+    );
+    let codes: Vec<&str> = report.not_kept.iter().map(|n| n.error.code()).collect();
+    assert_eq!(
+        codes,
+        [
+            "keychain_locked",
+            "invalid_input",
+            "keychain_locked",
+            "keychain_locked",
+            "keychain_locked"
+        ]
+    );
+    assert_eq!(store.inner.len(), 1, "only the first batch is stored");
+}
+
+#[test]
+fn a_history_that_cannot_be_written_takes_the_batch_entry_back() {
+    let root = tempfile::tempdir().unwrap();
+    let (vault, mem) = vault_in(root.path());
+    // A folder where the history file should be: the lock works, the append fails.
+    fs::create_dir_all(vault.history_path()).unwrap();
+    let keys: Vec<IssuedKey> = (0..3).map(key).collect();
+    let e = vault
+        .keep_each(&keys, "Shop", &Environment::Test)
+        .unwrap_err();
+    assert_eq!(e.code(), "io_error", "{e:?}");
+    assert!(mem.is_empty(), "the batch entry is deleted again");
 }
 
 #[test]
 fn a_key_without_a_key_id_is_reported_and_the_rest_kept() {
     let root = tempfile::tempdir().unwrap();
-    let (vault, _mem) = vault_in(root.path());
+    let (vault, mem) = vault_in(root.path());
     let mut keys: Vec<IssuedKey> = (0..3).map(key).collect();
     keys[1].key_id = String::new();
     let report = vault.keep_each(&keys, "Shop", &Environment::Test).unwrap();
     assert_eq!(report.kept.len(), 2);
+    let account = secret_ref(&vault, &keys[0].key_id).unwrap();
+    assert_eq!(batch_in(&*mem, &account).unwrap().len(), 2);
+    assert_eq!(mem.len(), 1);
     assert_eq!(
         report.not_kept[0].cybersource_merchant_id,
         keys[1].cybersource_merchant_id
@@ -243,7 +330,11 @@ fn a_thousand_keys_in_one_keep_all_are_fast() {
         took < Duration::from_secs(2),
         "keep_all of 1,000 keys took {took:?}"
     );
-    assert_eq!(mem.len(), 1000);
+    assert_eq!(mem.len(), 1, "one keychain entry");
+    let account = secret_ref(&vault, &keys[999].key_id).unwrap();
+    let held = batch_in(&*mem, &account).unwrap();
+    assert_eq!(held.len(), 1000);
+    assert!(keys.iter().all(|k| &held[&k.key_id] == k.secret.expose()));
     let history = fs::read_to_string(vault.history_path()).unwrap();
     assert_eq!(history.lines().count(), 1000);
     let started = Instant::now();
@@ -322,4 +413,146 @@ fn a_damaged_history_is_copied_aside_reported_and_its_good_lines_kept() {
         "events of newer versions are kept"
     );
     assert!(!now.contains("half a li"));
+}
+
+#[test]
+fn forgetting_keeps_the_rest_of_the_batch_and_the_last_key_removes_the_entry() {
+    let root = tempfile::tempdir().unwrap();
+    let (vault, mem) = vault_in(root.path());
+    let keys: Vec<IssuedKey> = (0..3).map(key).collect();
+    vault.keep_all(&keys, "Shop", &Environment::Test).unwrap();
+    let account = secret_ref(&vault, &keys[0].key_id).unwrap();
+
+    vault.forget(&keys[1].key_id).unwrap();
+    for k in [&keys[0], &keys[2]] {
+        assert_eq!(vault.secret(&k.key_id).unwrap().expose(), k.secret.expose());
+    }
+    assert_eq!(batch_in(&*mem, &account).unwrap().len(), 2);
+    vault.forget(&keys[0].key_id).unwrap();
+    assert_eq!(
+        vault.issued_key(&keys[2].key_id).unwrap().secret.expose(),
+        keys[2].secret.expose()
+    );
+    vault.forget(&keys[2].key_id).unwrap();
+    assert_eq!(
+        batch_in(&*mem, &account),
+        None,
+        "the empty entry is deleted"
+    );
+    assert!(mem.is_empty());
+    assert!(vault.list(None).unwrap().is_empty());
+}
+
+/// A history line as versions before batches wrote it: no `secretRef`.
+fn old_kept_line(k: &IssuedKey) -> String {
+    let entry = VaultEntry {
+        key_id: k.key_id.clone(),
+        cybersource_merchant_id: k.cybersource_merchant_id.clone(),
+        merchant_id: k.merchant_id.clone(),
+        status: k.status.clone(),
+        expiration_date: k.expiration_date.clone(),
+        profile: "Shop".into(),
+        environment: "test".into(),
+        provider_mode: ProviderMode::Test,
+        generated_at: "2025-01-02T03:04:05Z".into(),
+        exported_at: None,
+        forgotten_at: None,
+    };
+    let mut line = serde_json::to_value(entry).unwrap();
+    line["event"] = "kept".into();
+    format!("{line}\n")
+}
+
+#[test]
+fn keys_kept_one_entry_each_before_batches_are_still_read_and_forgotten() {
+    let root = tempfile::tempdir().unwrap();
+    let (vault, mem) = vault_in(root.path());
+    let old: Vec<IssuedKey> = (0..2).map(key).collect();
+    fs::create_dir_all(vault.history_path().parent().unwrap()).unwrap();
+    fs::write(
+        vault.history_path(),
+        old.iter().map(old_kept_line).collect::<String>(),
+    )
+    .unwrap();
+    for k in &old {
+        mem.set(&key_account(&k.key_id), &k.secret).unwrap();
+    }
+    let new = key(2);
+    vault
+        .keep_all(std::slice::from_ref(&new), "Shop", &Environment::Test)
+        .unwrap();
+
+    assert_eq!(vault.list(None).unwrap().len(), 3);
+    assert_eq!(secret_ref(&vault, &old[0].key_id), None);
+    for k in old.iter().chain([&new]) {
+        assert_eq!(vault.secret(&k.key_id).unwrap().expose(), k.secret.expose());
+    }
+    vault.forget(&old[0].key_id).unwrap();
+    assert!(mem.get(&key_account(&old[0].key_id)).unwrap().is_none());
+    assert_eq!(
+        vault.secret(&old[0].key_id).unwrap_err().code(),
+        "not_found"
+    );
+    assert_eq!(
+        vault.secret(&old[1].key_id).unwrap().expose(),
+        old[1].secret.expose()
+    );
+}
+
+/// The in-memory store, slow enough that unlocked read-modify-writes would overlap.
+struct Slow(MemoryStore);
+
+impl SecretStore for Slow {
+    fn set(&self, account: &str, secret: &SecretString) -> Result<(), StoreError> {
+        thread::sleep(Duration::from_millis(15));
+        self.0.set(account, secret)
+    }
+    fn get(&self, account: &str) -> Result<Option<SecretString>, StoreError> {
+        thread::sleep(Duration::from_millis(15));
+        self.0.get(account)
+    }
+    fn delete(&self, account: &str) -> Result<(), StoreError> {
+        self.0.delete(account)
+    }
+    fn name(&self) -> String {
+        "slow test store".into()
+    }
+}
+
+#[test]
+fn concurrent_forgets_in_one_batch_neither_lose_nor_bring_back_a_key() {
+    let root = tempfile::tempdir().unwrap();
+    let paths = Paths::at(root.path());
+    let store = Arc::new(Slow(MemoryStore::new()));
+    let keys: Vec<IssuedKey> = (0..12).map(key).collect();
+    let vault = Vault::new(&paths, store.clone());
+    vault.keep_all(&keys, "Shop", &Environment::Test).unwrap();
+    let account = secret_ref(&vault, &keys[0].key_id).unwrap();
+
+    // Two writers (each its own Vault, as two processes would be) forget 5 different keys each.
+    let handles: Vec<_> = [0usize, 1]
+        .into_iter()
+        .map(|t| {
+            let vault = Vault::new(&paths, store.clone());
+            let ids: Vec<String> = keys[t * 5..t * 5 + 5]
+                .iter()
+                .map(|k| k.key_id.clone())
+                .collect();
+            thread::spawn(move || ids.iter().for_each(|id| vault.forget(id).unwrap()))
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let held = batch_in(&*store, &account).unwrap();
+    assert_eq!(
+        held.keys().collect::<Vec<_>>(),
+        {
+            let mut rest = vec![&keys[10].key_id, &keys[11].key_id];
+            rest.sort();
+            rest
+        },
+        "exactly the two keys nobody forgot"
+    );
+    assert_eq!(vault.list(None).unwrap().len(), 2);
 }

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use mpos_kms::{IssuedKey, SecretString};
+use mpos_store::Vault;
 use std::path::Path;
 use std::process::Command;
 
@@ -68,4 +69,18 @@ pub fn any_file_contains(root: &Path, needle: &str) -> bool {
                 .unwrap_or(false)
         }
     })
+}
+
+/// The `secretRef` (batch keychain account) the history's last `kept` line of `key_id` names, if any.
+pub fn secret_ref(vault: &Vault, key_id: &str) -> Option<String> {
+    let text = std::fs::read_to_string(vault.history_path()).unwrap();
+    let line = text
+        .lines()
+        .rev()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|v| v["event"] == "kept" && v["keyId"] == key_id)
+        .expect("a kept line");
+    line.get("secretRef")
+        .and_then(|r| r.as_str())
+        .map(str::to_string)
 }
