@@ -1,8 +1,9 @@
 //! The key vault: every generated key is kept until the user forgets it, its secret in the keychain and
 //! its metadata in `history.jsonl`. No secret ever reaches a file.
 //!
-//! One keychain entry per `keep_*` call: account `keys:<batchId>` holds `{keyId: secret}` for every key
-//! of the call (see [`batch_account`]), and each key's history line names that entry (`secretRef`).
+//! One keychain entry per `keep_*` call (per [`KEYS_PER_ENTRY`] keys): account `keys:<batchId>` holds
+//! `{keyId: secret}` for the keys of the call (see [`batch_account`]), and each key's history line names
+//! that entry (`secretRef`).
 //! Secret Service rewrites its whole keyring file on every change, so an entry per key made 1,000 keys
 //! take about a minute. Lines written before batches have no `secretRef`; their secret is in
 //! `key:<keyId>` ([`key_account`]) and is still read and forgotten there.
@@ -26,6 +27,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
+
+/// How many secrets share one keychain entry. Windows Credential Manager caps an entry's secret at
+/// 2,560 bytes (about 14 keys as UTF-16 JSON); elsewhere one entry per 1,000 keys keeps writes few.
+pub const KEYS_PER_ENTRY: usize = if cfg!(windows) { 10 } else { 1000 };
 
 /// What the history knows about a generated key; never the secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,11 +119,17 @@ impl Vault {
         if usable.is_empty() {
             return Ok(report_failures(keys, None));
         }
-        let account = batch_account(&uuid::Uuid::new_v4().to_string());
-        let stored = batch::encode(usable.iter().map(|k| (k.key_id.as_str(), &k.secret)))
-            .and_then(|secret| self.secrets.set(&account, &secret));
-        if let Err(e) = stored {
-            return Ok(report_failures(keys, Some(&e)));
+        // One keychain write per entry; if any fails, the ones written are taken back: all or none.
+        let mut accounts: Vec<String> = Vec::new();
+        for chunk in usable.chunks(KEYS_PER_ENTRY) {
+            let account = batch_account(&uuid::Uuid::new_v4().to_string());
+            let stored = batch::encode(chunk.iter().map(|k| (k.key_id.as_str(), &k.secret)))
+                .and_then(|secret| self.secrets.set(&account, &secret));
+            if let Err(e) = stored {
+                self.delete_entries(&accounts);
+                return Ok(report_failures(keys, Some(&e)));
+            }
+            accounts.push(account);
         }
         let mut report = report_failures(keys, None);
         let generated_at = now_rfc3339();
@@ -129,10 +140,11 @@ impl Vault {
         let events: Vec<Event> = report
             .kept
             .iter()
-            .map(|entry| {
+            .enumerate()
+            .map(|(i, entry)| {
                 Event::Kept(Box::new(Kept {
                     entry: entry.clone(),
-                    secret_ref: Some(account.clone()),
+                    secret_ref: Some(accounts[i / KEYS_PER_ENTRY].clone()),
                 }))
             })
             .collect();
@@ -141,11 +153,18 @@ impl Vault {
             .lock()
             .and_then(|_lock| self.history.append(&events));
         if let Err(e) = appended {
-            // Nothing lists these keys, so nobody else can have touched the entry since we wrote it.
-            let _ = self.secrets.delete(&account);
+            // Nothing lists these keys, so nobody else can have touched the entries since we wrote them.
+            self.delete_entries(&accounts);
             return Err(e);
         }
         Ok(report)
+    }
+
+    /// Best-effort removal of entries this call wrote and no history line refers to.
+    fn delete_entries(&self, accounts: &[String]) {
+        for account in accounts {
+            let _ = self.secrets.delete(account);
+        }
     }
 
     /// Keeps every key, or says which could not be kept.

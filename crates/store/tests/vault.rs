@@ -7,6 +7,7 @@ mod common;
 use common::{any_file_contains, key, secret_ref};
 use mpos_kms::{Environment, IssuedKey, ProviderMode, SecretString};
 use mpos_store::keychain::{key_account, MemoryStore, SecretStore};
+use mpos_store::vault::KEYS_PER_ENTRY;
 use mpos_store::{Paths, StoreError, Vault, VaultEntry};
 use std::collections::BTreeMap;
 use std::fs;
@@ -555,4 +556,34 @@ fn concurrent_forgets_in_one_batch_neither_lose_nor_bring_back_a_key() {
         "exactly the two keys nobody forgot"
     );
     assert_eq!(vault.list(None).unwrap().len(), 2);
+}
+
+#[test]
+fn a_run_larger_than_one_entry_is_split_and_all_keys_stay_readable() {
+    let root = tempfile::tempdir().unwrap();
+    let (vault, store) = vault_in(root.path());
+    let keys: Vec<IssuedKey> = (0..KEYS_PER_ENTRY * 2 + 1).map(key).collect();
+    let kept = vault.keep_all(&keys, "Shop", &Environment::Test).unwrap();
+    assert_eq!(kept.len(), keys.len());
+    assert_eq!(store.len(), 3, "one entry per {KEYS_PER_ENTRY} keys");
+    for k in [&keys[0], &keys[KEYS_PER_ENTRY], &keys[keys.len() - 1]] {
+        assert_eq!(vault.secret(&k.key_id).unwrap().expose(), k.secret.expose());
+    }
+}
+
+#[test]
+fn a_failure_on_a_later_entry_takes_the_earlier_ones_back() {
+    let root = tempfile::tempdir().unwrap();
+    let store = Arc::new(LocksAfter {
+        ok: 1,
+        attempts: AtomicUsize::new(0),
+        inner: MemoryStore::new(),
+    });
+    let vault = Vault::new(&Paths::at(root.path()), store.clone());
+    let keys: Vec<IssuedKey> = (0..KEYS_PER_ENTRY + 1).map(key).collect();
+    let report = vault.keep_each(&keys, "Shop", &Environment::Test).unwrap();
+    assert!(report.kept.is_empty(), "all or none");
+    assert_eq!(report.not_kept.len(), keys.len());
+    assert!(store.inner.is_empty(), "the first entry was taken back");
+    assert!(vault.list(None).unwrap().is_empty());
 }
