@@ -1,4 +1,32 @@
+//! Runs tauri-build with an app manifest, so the app's own commands get `allow-*` permissions and are
+//! denied unless a capability grants them (without a manifest Tauri allows every app command).
+
+/// Every `#[tauri::command]` the webview may call; `capabilities/default.json` grants exactly these.
+const COMMANDS: &[&str] = &[
+    "app_state",
+    "profile_save",
+    "profile_delete",
+    "profile_test",
+    "profile_select",
+    "demo_profile_create",
+    "merchant_add",
+    "merchant_update",
+    "merchant_remove",
+    "merchant_import_csv",
+    "generate_keys",
+    "key_reveal",
+    "copy_value",
+    "export_keys",
+    "keys_dismiss",
+    "history_list",
+    "history_forget",
+    "settings_save",
+    "app_quit",
+];
+
 fn main() {
-    tauri_build::try_build(tauri_build::Attributes::new().config_path("../tauri.conf.json"))
-        .expect("failed to run tauri-build");
+    let attributes = tauri_build::Attributes::new()
+        .config_path("../tauri.conf.json")
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    tauri_build::try_build(attributes).expect("failed to run tauri-build");
 }

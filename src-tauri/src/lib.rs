@@ -1,8 +1,129 @@
 //! The mPOS Key Generator desktop app: window setup and thin commands over `mpos-core`.
 
-/// Starts the desktop app.
+pub mod clipboard;
+pub mod commands;
+pub mod state;
+pub mod views;
+
+use clipboard::SharedClipboard;
+use state::{AppState, DialogSeam};
+use tauri::{AppHandle, Builder, Emitter, Manager, Runtime, Window, WindowEvent};
+
+/// Emitted as `{ count }` when the window is asked to close while generated keys are neither stored nor exported.
+pub const CLOSE_REQUESTED_EVENT: &str = "close-requested-with-unsaved-keys";
+
+/// Emitted while `generate_keys` runs: `{ done, total }`.
+pub const PROGRESS_EVENT: &str = "generate-progress";
+
+/// Registers the commands, the close guard and the clipboard; generic so tests use `tauri::test::mock_builder()`.
+///
+/// The caller manages an [`AppState`] (and may manage a [`SharedClipboard`] first, as tests do, to replace the
+/// system clipboard).
+pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
+    builder
+        .invoke_handler(tauri::generate_handler![
+            commands::app::app_state,
+            commands::app::app_quit,
+            commands::profiles::profile_save,
+            commands::profiles::profile_delete,
+            commands::profiles::profile_test,
+            commands::profiles::profile_select,
+            commands::profiles::demo_profile_create,
+            commands::merchants::merchant_add,
+            commands::merchants::merchant_update,
+            commands::merchants::merchant_remove,
+            commands::merchants::merchant_import_csv,
+            commands::generate::generate_keys,
+            commands::keys::key_reveal,
+            commands::keys::copy_value,
+            commands::keys::export_keys,
+            commands::keys::keys_dismiss,
+            commands::history::history_list,
+            commands::history::history_forget,
+            commands::settings::settings_save,
+        ])
+        .on_window_event(on_window_event)
+        .setup(|app| {
+            // `manage` keeps the first value: a clipboard a test managed before stays in place.
+            app.manage(SharedClipboard::system(app.handle().clone()));
+            Ok(())
+        })
+}
+
+/// Keeps the window open while a generated key exists only in memory, and lets the UI ask the user.
+fn on_window_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
+    if let WindowEvent::CloseRequested { api, .. } = event {
+        if hold_close(window.app_handle()) {
+            api.prevent_close();
+        }
+    }
+}
+
+/// Decides a close request: `true` when it must be held back because generated keys are neither stored nor
+/// exported; the UI is then sent `close-requested-with-unsaved-keys` and calls `app_quit` once the user agrees.
+pub fn hold_close<R: Runtime>(app: &AppHandle<R>) -> bool {
+    let Some(state) = app.try_state::<AppState>() else {
+        return false;
+    };
+    let unsaved = state.unsaved_count();
+    if state.is_quitting() || unsaved == 0 {
+        return false;
+    }
+    log::info!("close held back: {unsaved} generated key(s) neither stored nor exported");
+    if let Err(e) = app.emit(
+        CLOSE_REQUESTED_EVENT,
+        serde_json::json!({ "count": unsaved }),
+    ) {
+        log::warn!("could not tell the window about unsaved keys: {e}");
+    }
+    true
+}
+
+/// Starts the desktop app with the OS config dirs and keychain.
 pub fn run() {
-    tauri::Builder::default()
-        .run(tauri::generate_context!("../tauri.conf.json"))
-        .expect("error while running the app");
+    let keygen = match mpos_core::Keygen::open_os() {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("mPOS Key Generator cannot start: {e}");
+            std::process::exit(1);
+        }
+    };
+    let state = AppState::new(keygen, DialogSeam::from_env());
+    // Single-instance first: a second launch only focuses the running window.
+    let builder = Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.show();
+                let _ = window.set_focus();
+            }
+        }))
+        .plugin(log_plugin())
+        .plugin(tauri_plugin_window_state::Builder::new().build())
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_dialog::init())
+        .manage(state);
+    if let Err(e) = build(builder).run(tauri::generate_context!("../tauri.conf.json")) {
+        eprintln!("mPOS Key Generator stopped with an error: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// A rotating file in the app's log dir at info level. Nothing in this crate logs a secret; the HTTP client's
+/// chatty dependencies are held at warn so request internals never reach the file.
+fn log_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
+    use tauri_plugin_log::{RotationStrategy, Target, TargetKind};
+    tauri_plugin_log::Builder::new()
+        .clear_targets()
+        .target(Target::new(TargetKind::LogDir {
+            file_name: Some("mpos-keygen".into()),
+        }))
+        .target(Target::new(TargetKind::Stderr))
+        .level(log::LevelFilter::Info)
+        .level_for("reqwest", log::LevelFilter::Warn)
+        .level_for("hyper", log::LevelFilter::Warn)
+        .level_for("hyper_util", log::LevelFilter::Warn)
+        .max_file_size(1_000_000)
+        .rotation_strategy(RotationStrategy::KeepSome(5))
+        .build()
 }

@@ -1,0 +1,63 @@
+//! The app as a whole: the state the UI starts from, and quitting after the user confirmed.
+
+use super::profiles::secret_stored;
+use super::{payload, CmdResult};
+use crate::state::AppState;
+use crate::views::ProfileView;
+use mpos_store::config::Settings;
+use serde::Serialize;
+use tauri::{AppHandle, Runtime, State};
+
+/// What `app_state` returns.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppStateView {
+    /// Every profile, without secrets.
+    pub profiles: Vec<ProfileView>,
+    /// The profile the main screen starts with: the last selected one, else the first, else none.
+    pub active_profile: Option<String>,
+    /// The settings.
+    pub settings: Settings,
+    /// Where secrets are kept, e.g. "GNOME Keyring (Secret Service)".
+    pub keychain_name: String,
+    /// The app's version.
+    pub version: String,
+}
+
+/// Everything the UI needs to draw its first screen.
+#[tauri::command]
+pub async fn app_state<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> CmdResult<AppStateView> {
+    let keygen = &state.keygen;
+    let config = keygen.config().load().map_err(payload)?;
+    let profiles: Vec<ProfileView> = config
+        .profiles
+        .iter()
+        .map(|p| ProfileView::new(p, secret_stored(keygen, &p.name)))
+        .collect();
+    let active_profile = config
+        .settings
+        .last_profile
+        .clone()
+        .filter(|name| profiles.iter().any(|p| &p.name == name))
+        .or_else(|| profiles.first().map(|p| p.name.clone()));
+    Ok(AppStateView {
+        profiles,
+        active_profile,
+        settings: config.settings,
+        keychain_name: keygen.secrets().name().to_string(),
+        version: app.package_info().version.to_string(),
+    })
+}
+
+/// Quits after the user confirmed closing with unsaved keys; this run's keys are zeroized on the way out.
+#[tauri::command]
+pub async fn app_quit<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> CmdResult<()> {
+    state.set_quitting();
+    state.session().clear();
+    log::info!("quitting on the user's confirmation");
+    app.exit(0);
+    Ok(())
+}

@@ -1,0 +1,160 @@
+//! What the app keeps while it runs: the core's `Keygen`, this run's generated keys, and a generate guard.
+
+use mpos_core::{GenerateReport, Keygen};
+use mpos_kms::{Environment, IssuedKey};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+/// A key generated in this run. Kept in memory (zeroized on drop) so copy, reveal and export work even when
+/// "remember generated keys" is off or the vault could not keep it.
+pub struct SessionKey {
+    /// The key as Cybersource issued it, secret included.
+    pub key: IssuedKey,
+    /// The profile it was generated with.
+    pub profile: String,
+    /// Where it came from (gives TEST/LIVE).
+    pub environment: Environment,
+    /// When the run finished, RFC 3339 UTC.
+    pub generated_at: String,
+    /// The vault holds it (secret in the keychain).
+    pub stored: bool,
+    /// It was written to a file.
+    pub exported: bool,
+}
+
+impl SessionKey {
+    /// Neither stored nor exported: closing the app now would lose it.
+    pub fn is_unsaved(&self) -> bool {
+        !self.stored && !self.exported
+    }
+}
+
+/// Test seam for the native file dialogs, which WebDriver cannot drive.
+///
+/// `MPOS_KEYGEN_E2E_SAVE_DIR`: exports are written into this directory under the suggested file name instead
+/// of asking with a save dialog. `MPOS_KEYGEN_E2E_OPEN_FILE`: the open dialog of the CSV import answers with
+/// this file. Only the end-to-end tests set them; unset, the real dialogs are shown.
+#[derive(Debug, Clone, Default)]
+pub struct DialogSeam {
+    /// Where exports go without a dialog.
+    pub save_dir: Option<PathBuf>,
+    /// The file the open dialog answers with.
+    pub open_file: Option<PathBuf>,
+}
+
+impl DialogSeam {
+    /// Variable naming the export directory that replaces the save dialog.
+    pub const SAVE_DIR_VAR: &'static str = "MPOS_KEYGEN_E2E_SAVE_DIR";
+    /// Variable naming the file that replaces the open dialog.
+    pub const OPEN_FILE_VAR: &'static str = "MPOS_KEYGEN_E2E_OPEN_FILE";
+
+    /// Reads the two variables; empty values count as unset.
+    pub fn from_env() -> Self {
+        let var = |name: &str| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        let seam = Self {
+            save_dir: var(Self::SAVE_DIR_VAR),
+            open_file: var(Self::OPEN_FILE_VAR),
+        };
+        if seam.save_dir.is_some() || seam.open_file.is_some() {
+            log::warn!("file dialogs are replaced by the end-to-end test seam ({seam:?})");
+        }
+        seam
+    }
+}
+
+/// The app's state, shared by every command.
+pub struct AppState {
+    /// Profiles, keychain, vault and key generation.
+    pub keygen: Keygen,
+    /// Replacements for the native file dialogs in end-to-end tests.
+    pub seam: DialogSeam,
+    session: Mutex<HashMap<String, SessionKey>>,
+    generating: AtomicBool,
+    quitting: AtomicBool,
+    clipboard_generation: AtomicU64,
+}
+
+/// Held while a generate request runs; dropping it lets the next one start.
+pub struct GenerateGuard<'a>(&'a AtomicBool);
+
+impl Drop for GenerateGuard<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
+}
+
+impl AppState {
+    /// Wraps an opened `Keygen`.
+    pub fn new(keygen: Keygen, seam: DialogSeam) -> Self {
+        Self {
+            keygen,
+            seam,
+            session: Mutex::new(HashMap::new()),
+            generating: AtomicBool::new(false),
+            quitting: AtomicBool::new(false),
+            clipboard_generation: AtomicU64::new(0),
+        }
+    }
+
+    /// Claims the one generate slot; `None` while another generate runs (a double click sends one request).
+    pub fn begin_generate(&self) -> Option<GenerateGuard<'_>> {
+        self.generating
+            .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
+            .ok()
+            .map(|_| GenerateGuard(&self.generating))
+    }
+
+    /// This run's keys, locked. A poisoned lock still holds valid keys, so it is used as is.
+    pub fn session(&self) -> MutexGuard<'_, HashMap<String, SessionKey>> {
+        self.session.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Keeps every key of a report in memory for this run.
+    pub fn remember(&self, report: &GenerateReport) {
+        let mut session = self.session();
+        for k in &report.keys {
+            session.insert(
+                k.key.key_id.clone(),
+                SessionKey {
+                    key: k.key.clone(),
+                    profile: report.profile.clone(),
+                    environment: report.environment.clone(),
+                    generated_at: report.generated_at.clone(),
+                    stored: k.stored,
+                    exported: false,
+                },
+            );
+        }
+    }
+
+    /// How many keys of this run would be lost by closing now.
+    pub fn unsaved_count(&self) -> usize {
+        self.session().values().filter(|k| k.is_unsaved()).count()
+    }
+
+    /// True once the user confirmed quitting; the close guard then lets the window go.
+    pub fn is_quitting(&self) -> bool {
+        self.quitting.load(Ordering::SeqCst)
+    }
+
+    /// Marks that the user confirmed quitting.
+    pub fn set_quitting(&self) {
+        self.quitting.store(true, Ordering::SeqCst);
+    }
+
+    /// Starts a new clipboard copy; an older scheduled clear sees a newer number and leaves the clipboard alone.
+    pub fn next_clipboard_generation(&self) -> u64 {
+        self.clipboard_generation.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// The number of the latest clipboard copy.
+    pub fn clipboard_generation(&self) -> u64 {
+        self.clipboard_generation.load(Ordering::SeqCst)
+    }
+}

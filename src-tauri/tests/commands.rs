@@ -1,0 +1,670 @@
+//! The commands through Tauri's real IPC path (mock runtime, no display): a temp config/data folder, an
+//! in-memory keychain and clipboard, and the KMS emulator (the demo's built-in one, or one started here).
+
+use mpos_core::Keygen;
+use mpos_emulator::{demo, Emulator, EmulatorConfig, Fault};
+use mpos_keygen_app::clipboard::{MemoryClipboard, SharedClipboard};
+use mpos_keygen_app::state::{AppState, DialogSeam};
+use mpos_keygen_app::{build, hold_close, CLOSE_REQUESTED_EVENT, PROGRESS_EVENT};
+use mpos_store::keychain::{profile_account, MemoryStore, SecretStore};
+use mpos_store::paths::Paths;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{
+    get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
+};
+use tauri::webview::InvokeRequest;
+use tauri::{App, Listener, Manager, WebviewWindow, WebviewWindowBuilder};
+
+struct Harness {
+    app: App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+    clipboard: Arc<MemoryClipboard>,
+    secrets: Arc<MemoryStore>,
+    save_dir: PathBuf,
+    open_file: PathBuf,
+    _root: tempfile::TempDir,
+}
+
+fn harness() -> Harness {
+    let root = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::new());
+    let keygen = Keygen::new(Paths::at(root.path()), secrets.clone());
+    let save_dir = root.path().join("exports");
+    std::fs::create_dir_all(&save_dir).unwrap();
+    let open_file = root.path().join("merchants.csv");
+    let seam = DialogSeam {
+        save_dir: Some(save_dir.clone()),
+        open_file: Some(open_file.clone()),
+    };
+    let (shared, clipboard) = SharedClipboard::memory();
+    let app = build(mock_builder())
+        .manage(shared)
+        .manage(AppState::new(keygen, seam))
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    Harness {
+        app,
+        window,
+        clipboard,
+        secrets,
+        save_dir,
+        open_file,
+        _root: root,
+    }
+}
+
+impl Harness {
+    fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        invoke_on(&self.window, cmd, args)
+    }
+
+    fn ok(&self, cmd: &str, args: Value) -> Value {
+        self.invoke(cmd, args)
+            .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+
+    fn err(&self, cmd: &str, args: Value) -> Value {
+        match self.invoke(cmd, args) {
+            Ok(v) => panic!("{cmd} should fail, returned {v}"),
+            Err(e) => e,
+        }
+    }
+
+    fn state(&self) -> tauri::State<'_, AppState> {
+        self.app.state::<AppState>()
+    }
+}
+
+fn invoke_on(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        window,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|b| b.deserialize::<Value>().unwrap())
+}
+
+/// Starts an emulator on the app's runtime, so it keeps serving while commands run.
+fn emulator(fault: Fault) -> Emulator {
+    tauri::async_runtime::block_on(Emulator::start(EmulatorConfig::demo().with_fault(fault)))
+        .unwrap()
+}
+
+/// Saves a profile pointing at `url` with the emulator's demo credential and adds two merchants.
+fn emulator_profile(h: &Harness, name: &str, url: &str, secret: &str) {
+    h.ok(
+        "profile_save",
+        json!({ "input": { "name": name, "environment": url, "keyId": demo::KEY_ID,
+                "organizationId": demo::ORGANIZATION_ID, "metaKey": false, "secret": secret } }),
+    );
+    h.ok(
+        "merchant_add",
+        json!({ "profile": name, "mid": "shop_berlin_1", "label": "Berlin" }),
+    );
+    h.ok(
+        "merchant_add",
+        json!({ "profile": name, "mid": "shop_munich_2", "label": "Munich" }),
+    );
+}
+
+fn assert_payload(e: &Value, code: &str) {
+    assert_eq!(e["code"], code, "{e}");
+    assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()), "{e}");
+    assert!(e["detail"].is_string(), "{e}");
+}
+
+#[test]
+fn first_run_state_is_empty_with_defaults() {
+    let h = harness();
+    let s = h.ok("app_state", json!({}));
+    assert_eq!(s["profiles"], json!([]));
+    assert_eq!(s["activeProfile"], Value::Null);
+    assert_eq!(s["settings"]["clipboardClearSecs"], 60);
+    assert_eq!(s["settings"]["rememberKeys"], true);
+    assert_eq!(s["settings"]["proxy"], json!({ "mode": "system" }));
+    assert_eq!(s["keychainName"], h.secrets.name());
+    assert!(s["version"].as_str().is_some_and(|v| !v.is_empty()));
+}
+
+#[test]
+fn demo_generate_reveal_and_history_without_secrets() {
+    let h = harness();
+    let progress = Arc::new(Mutex::new(Vec::new()));
+    let seen = progress.clone();
+    h.app.listen_any(PROGRESS_EVENT, move |e| {
+        seen.lock().unwrap().push(e.payload().to_string())
+    });
+
+    let demo = h.ok("demo_profile_create", json!({}));
+    assert_eq!(demo["isDemo"], true);
+    assert_eq!(demo["providerMode"], "TEST");
+    assert_eq!(demo["secretStored"], true);
+    let name = demo["name"].as_str().unwrap().to_string();
+    assert!(demo["merchants"].as_array().unwrap().len() >= 2);
+    assert_eq!(h.ok("app_state", json!({}))["activeProfile"], name);
+
+    let result = h.ok(
+        "generate_keys",
+        json!({ "profile": name, "mids": ["demo_store_001", "demo_store_002"] }),
+    );
+    let keys = result["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 2, "{result}");
+    assert_eq!(result["failures"], json!([]));
+    assert_eq!(result["providerMode"], "TEST");
+    assert_eq!(keys[0]["cybersourceMerchantId"], "demo_store_001");
+    assert_eq!(keys[1]["cybersourceMerchantId"], "demo_store_002");
+    for k in keys {
+        assert_eq!(k["stored"], true);
+        assert_eq!(k["exported"], false);
+        assert_eq!(k["status"], "ACTIVE");
+        assert_eq!(k["profile"], name);
+        assert!(
+            k.get("secret").is_none() && k.get("merchantSecret").is_none(),
+            "{k}"
+        );
+    }
+    let progress = progress.lock().unwrap().clone();
+    assert_eq!(
+        progress.last().map(String::as_str),
+        Some(r#"{"done":2,"total":2}"#),
+        "{progress:?}"
+    );
+
+    let secrets: Vec<String> = keys
+        .iter()
+        .map(|k| {
+            h.ok("key_reveal", json!({ "keyId": k["keyId"] }))
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert!(secrets.iter().all(|s| s.len() >= 16), "{secrets:?}");
+    assert_ne!(secrets[0], secrets[1]);
+
+    let history = h.ok("history_list", json!({ "profile": name }));
+    let rows = history.as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    for row in rows {
+        assert_eq!(row["stored"], true);
+        assert_eq!(row["environment"], "demo");
+        assert!(row["generatedAt"].as_str().unwrap().ends_with('Z'));
+        assert_eq!(row["exportedAt"], Value::Null);
+    }
+    let all = h.ok("history_list", json!({}));
+    assert_eq!(all.as_array().unwrap().len(), 2);
+    let everything = format!("{result}{history}{}", h.ok("app_state", json!({})));
+    for s in &secrets {
+        assert!(
+            !everything.contains(s.as_str()),
+            "a secret reached the UI outside key_reveal"
+        );
+    }
+
+    // Stored keys stay reachable from the history after this run's memory dropped them.
+    let id = keys[0]["keyId"].clone();
+    h.ok("keys_dismiss", json!({ "keyIds": [id] }));
+    assert_eq!(
+        h.ok("key_reveal", json!({ "keyId": id })),
+        json!(secrets[0])
+    );
+    h.ok("history_forget", json!({ "keyId": id }));
+    assert_payload(&h.err("key_reveal", json!({ "keyId": id })), "not_found");
+    assert_eq!(h.ok("history_list", json!({})).as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_second_generate_while_one_runs_is_refused() {
+    let h = harness();
+    let slow = emulator(Fault::Slow(Duration::from_millis(1500)));
+    emulator_profile(&h, "Slow", &slow.base_url(), demo::SHARED_SECRET);
+
+    let first_window = h.window.clone();
+    let first = std::thread::spawn(move || {
+        invoke_on(
+            &first_window,
+            "generate_keys",
+            json!({ "profile": "Slow", "mids": ["shop_berlin_1"] }),
+        )
+    });
+    std::thread::sleep(Duration::from_millis(400));
+    let refused = h.err(
+        "generate_keys",
+        json!({ "profile": "Slow", "mids": ["shop_munich_2"] }),
+    );
+    assert_payload(&refused, "busy");
+    let first = first.join().unwrap().expect("the first generate completes");
+    assert_eq!(first["keys"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        slow.requests_received(),
+        1,
+        "the refused click sent no request"
+    );
+
+    // Once the first finished, the slot is free again.
+    let state = h.state();
+    let _held = state.begin_generate().expect("free after the run");
+    assert_payload(
+        &h.err(
+            "generate_keys",
+            json!({ "profile": "Slow", "mids": ["shop_munich_2"] }),
+        ),
+        "busy",
+    );
+}
+
+#[test]
+fn profile_secret_is_write_only() {
+    let h = harness();
+    let emu = emulator(Fault::None);
+    emulator_profile(&h, "Acme test", &emu.base_url(), demo::SHARED_SECRET);
+    let stored = h
+        .secrets
+        .get(&profile_account("Acme test"))
+        .unwrap()
+        .expect("secret in the keychain");
+    assert_eq!(stored.expose(), demo::SHARED_SECRET);
+
+    let state = h.ok("app_state", json!({}));
+    let p = &state["profiles"][0];
+    assert_eq!(p["secretStored"], true);
+    assert_eq!(p["isDemo"], false);
+    assert_eq!(p["authType"], "sharedSecret");
+    assert_eq!(p["keyId"], demo::KEY_ID);
+    assert_eq!(p["environment"], emu.base_url());
+    assert_eq!(
+        p["merchants"][1],
+        json!({ "mid": "shop_munich_2", "label": "Munich" })
+    );
+    assert!(!state.to_string().contains(demo::SHARED_SECRET));
+
+    // Editing without a secret keeps the stored one; renaming moves it.
+    let edited = h.ok(
+        "profile_save",
+        json!({ "input": { "originalName": "Acme test", "name": "Acme", "environment": emu.base_url(),
+                "keyId": demo::KEY_ID, "organizationId": demo::ORGANIZATION_ID, "metaKey": false, "secret": "" } }),
+    );
+    assert_eq!(edited["secretStored"], true);
+    assert_eq!(edited["merchants"].as_array().unwrap().len(), 2);
+    assert!(!edited.to_string().contains(demo::SHARED_SECRET));
+    let test = h.ok("profile_test", json!({ "name": "Acme" }));
+    let expected = format!(
+        "Connected: {} accepted the credentials of \"Acme\".",
+        emu.base_url()
+    );
+    assert_eq!(test["message"], expected);
+
+    // A new profile without its secret is refused with a sentence that says what to do.
+    let e = h.err(
+        "profile_save",
+        json!({ "input": { "name": "No secret", "environment": "test", "keyId": demo::KEY_ID, "metaKey": false } }),
+    );
+    assert_payload(&e, "usage");
+
+    h.ok("profile_delete", json!({ "name": "Acme" }));
+    assert!(h.secrets.get(&profile_account("Acme")).unwrap().is_none());
+    assert_payload(
+        &h.err("profile_delete", json!({ "name": "Acme" })),
+        "not_found",
+    );
+}
+
+#[test]
+fn wrong_secret_is_reported_per_merchant_as_auth_refused() {
+    let h = harness();
+    let emu = emulator(Fault::None);
+    emulator_profile(
+        &h,
+        "Wrong",
+        &emu.base_url(),
+        "d3Jvbmcgc2VjcmV0IHdyb25nIHNlY3JldCEhISE=",
+    );
+    let result = h.ok(
+        "generate_keys",
+        json!({ "profile": "Wrong", "mids": ["shop_berlin_1"] }),
+    );
+    assert_eq!(result["keys"], json!([]));
+    let failure = &result["failures"][0];
+    assert_eq!(failure["cybersourceMerchantId"], "shop_berlin_1");
+    assert_eq!(failure["code"], "auth_refused");
+    assert!(
+        failure["detail"].as_str().unwrap().contains("401"),
+        "{failure}"
+    );
+    assert_payload(
+        &h.err("profile_test", json!({ "name": "Wrong" })),
+        "auth_refused",
+    );
+}
+
+#[test]
+fn copy_writes_the_clipboard_and_clears_only_our_own_value() {
+    let h = harness();
+    let name = h.ok("demo_profile_create", json!({}))["name"].clone();
+    let result = h.ok(
+        "generate_keys",
+        json!({ "profile": name, "mids": ["demo_store_001"] }),
+    );
+    let key = &result["keys"][0];
+    let id = key["keyId"].clone();
+    let secret = h.ok("key_reveal", json!({ "keyId": id }));
+
+    let copied = h.ok("copy_value", json!({ "keyId": id, "field": "merchantId" }));
+    assert_eq!(copied, json!({ "clearsInSecs": 60 }));
+    assert_eq!(
+        h.clipboard.contents().as_deref(),
+        key["merchantId"].as_str()
+    );
+    h.ok("copy_value", json!({ "keyId": id, "field": "keyId" }));
+    assert_eq!(h.clipboard.contents().as_deref(), id.as_str());
+    h.ok("copy_value", json!({ "keyId": id, "field": "snippet" }));
+    let snippet = h.clipboard.contents().unwrap();
+    assert!(snippet.starts_with("MposUi.create("), "{snippet}");
+    assert!(
+        snippet.contains("providerMode = ProviderMode.TEST"),
+        "{snippet}"
+    );
+    assert!(
+        snippet.contains(&format!(
+            "merchantId = \"{}\"",
+            key["merchantId"].as_str().unwrap()
+        )),
+        "{snippet}"
+    );
+    assert!(
+        snippet.contains(&format!(
+            "merchantSecret = \"{}\"",
+            secret.as_str().unwrap()
+        )),
+        "{snippet}"
+    );
+    assert_payload(
+        &h.err(
+            "copy_value",
+            json!({ "keyId": "no-such-key", "field": "secret" }),
+        ),
+        "not_found",
+    );
+
+    // Auto-clear after 1 s: ours is cleared, something the user copied since is left alone.
+    let mut settings = h.ok("app_state", json!({}))["settings"].clone();
+    settings["clipboardClearSecs"] = json!(1);
+    h.ok("settings_save", json!({ "settings": settings }));
+    assert_eq!(
+        h.ok("copy_value", json!({ "keyId": id, "field": "secret" })),
+        json!({ "clearsInSecs": 1 })
+    );
+    assert_eq!(h.clipboard.contents().as_deref(), secret.as_str());
+    std::thread::sleep(Duration::from_millis(1600));
+    assert_eq!(
+        h.clipboard.contents(),
+        None,
+        "the copied secret was cleared"
+    );
+
+    h.ok("copy_value", json!({ "keyId": id, "field": "secret" }));
+    h.clipboard.set("something the user copied");
+    std::thread::sleep(Duration::from_millis(1600));
+    assert_eq!(
+        h.clipboard.contents().as_deref(),
+        Some("something the user copied")
+    );
+
+    settings["clipboardClearSecs"] = json!(0);
+    h.ok("settings_save", json!({ "settings": settings }));
+    assert_eq!(
+        h.ok("copy_value", json!({ "keyId": id, "field": "secret" })),
+        json!({ "clearsInSecs": null })
+    );
+}
+
+#[test]
+fn export_writes_the_file_and_marks_keys_exported() {
+    let h = harness();
+    let name = h.ok("demo_profile_create", json!({}))["name"].clone();
+    let result = h.ok(
+        "generate_keys",
+        json!({ "profile": name, "mids": ["demo_store_001", "demo_store_002"] }),
+    );
+    let keys = result["keys"].as_array().unwrap();
+    let first = &keys[0];
+    let secret = h.ok("key_reveal", json!({ "keyId": first["keyId"] }));
+
+    let one = h.ok(
+        "export_keys",
+        json!({ "keyIds": [first["keyId"]], "format": "json" }),
+    );
+    assert_eq!(one["cancelled"], false);
+    let path = PathBuf::from(one["path"].as_str().unwrap());
+    assert_eq!(path, h.save_dir.join("mposui-key-demo_store_001.json"));
+    let file: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(file["format"], "mpos-keygen/1");
+    assert_eq!(file["environment"], "demo");
+    assert_eq!(file["providerMode"], "TEST");
+    let k = &file["keys"][0];
+    assert_eq!(k["cybersourceMerchantId"], "demo_store_001");
+    assert_eq!(k["merchantId"], first["merchantId"]);
+    assert_eq!(k["merchantSecret"], secret);
+    assert_eq!(k["keyId"], first["keyId"]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    // The dialog already asked before replacing: a second download of the same key overwrites.
+    h.ok(
+        "export_keys",
+        json!({ "keyIds": [first["keyId"]], "format": "json" }),
+    );
+
+    let ids: Vec<Value> = keys.iter().map(|k| k["keyId"].clone()).collect();
+    let both = h.ok("export_keys", json!({ "keyIds": ids, "format": "csv" }));
+    let csv_path = PathBuf::from(both["path"].as_str().unwrap());
+    let csv_name = csv_path.file_name().unwrap().to_str().unwrap().to_string();
+    assert!(
+        csv_name.starts_with("mposui-keys-20") && csv_name.ends_with(".csv"),
+        "{csv_name}"
+    );
+    let csv = std::fs::read_to_string(&csv_path).unwrap();
+    assert!(
+        csv.starts_with("cybersource_merchant_id,merchant_id,merchant_secret,key_id"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+
+    let history = h.ok("history_list", json!({}));
+    assert!(history
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["exported"] == true && r["exportedAt"].is_string()));
+    assert_payload(
+        &h.err("export_keys", json!({ "keyIds": ids, "format": "env" })),
+        "invalid_input",
+    );
+    assert_payload(
+        &h.err("export_keys", json!({ "keyIds": ids, "format": "xml" })),
+        "invalid_input",
+    );
+    assert_payload(
+        &h.err("export_keys", json!({ "keyIds": [], "format": "json" })),
+        "invalid_input",
+    );
+}
+
+#[test]
+fn close_is_held_back_while_a_key_is_neither_stored_nor_exported() {
+    let h = harness();
+    let mut settings = h.ok("app_state", json!({}))["settings"].clone();
+    settings["rememberKeys"] = json!(false);
+    h.ok("settings_save", json!({ "settings": settings }));
+    let name = h.ok("demo_profile_create", json!({}))["name"].clone();
+    let result = h.ok(
+        "generate_keys",
+        json!({ "profile": name, "mids": ["demo_store_001"] }),
+    );
+    let id = result["keys"][0]["keyId"].clone();
+    assert_eq!(result["keys"][0]["stored"], false);
+    // Not stored, yet copy and reveal work from this run's memory.
+    assert!(h
+        .ok("key_reveal", json!({ "keyId": id }))
+        .as_str()
+        .is_some_and(|s| !s.is_empty()));
+    assert_eq!(h.ok("history_list", json!({})), json!([]));
+
+    let asked = Arc::new(Mutex::new(Vec::new()));
+    let seen = asked.clone();
+    h.app.listen_any(CLOSE_REQUESTED_EVENT, move |e| {
+        seen.lock().unwrap().push(e.payload().to_string())
+    });
+    assert!(hold_close(h.app.handle()), "closing now would lose the key");
+    assert_eq!(*asked.lock().unwrap(), vec![r#"{"count":1}"#.to_string()]);
+
+    // Downloaded: nothing would be lost, the window may close without asking.
+    h.ok("export_keys", json!({ "keyIds": [id], "format": "text" }));
+    assert!(!hold_close(h.app.handle()));
+    assert_eq!(asked.lock().unwrap().len(), 1);
+
+    // Another unsaved key, then dismissed by the user: no question either.
+    let again = h.ok(
+        "generate_keys",
+        json!({ "profile": name, "mids": ["demo_store_002"] }),
+    );
+    assert!(hold_close(h.app.handle()));
+    h.ok(
+        "keys_dismiss",
+        json!({ "keyIds": [again["keys"][0]["keyId"]] }),
+    );
+    assert!(!hold_close(h.app.handle()));
+
+    // After the user confirmed quitting (app_quit sets this first), the guard lets go.
+    h.ok(
+        "generate_keys",
+        json!({ "profile": name, "mids": ["demo_kiosk_17"] }),
+    );
+    h.state().set_quitting();
+    assert!(!hold_close(h.app.handle()));
+}
+
+#[test]
+fn merchants_and_csv_import() {
+    let h = harness();
+    let emu = emulator(Fault::None);
+    emulator_profile(&h, "Shop", &emu.base_url(), demo::SHARED_SECRET);
+    let p = h.ok(
+        "merchant_update",
+        json!({ "profile": "Shop", "mid": "shop_berlin_1", "label": "Berlin Mitte" }),
+    );
+    assert_eq!(p["merchants"][0]["label"], "Berlin Mitte");
+    assert_payload(
+        &h.err(
+            "merchant_add",
+            json!({ "profile": "Shop", "mid": "bad mid!", "label": "" }),
+        ),
+        "invalid_input",
+    );
+    assert_payload(
+        &h.err(
+            "merchant_add",
+            json!({ "profile": "Shop", "mid": "shop_berlin_1", "label": "" }),
+        ),
+        "duplicate",
+    );
+    let p = h.ok(
+        "merchant_remove",
+        json!({ "profile": "Shop", "mid": "shop_munich_2" }),
+    );
+    assert_eq!(p["merchants"].as_array().unwrap().len(), 1);
+
+    std::fs::write(
+        &h.open_file,
+        "mid,label\nshop_berlin_1,Again\nshop_hamburg_3,Hamburg\nbad mid,Broken\n",
+    )
+    .unwrap();
+    let all_or_nothing = h.ok(
+        "merchant_import_csv",
+        json!({ "profile": "Shop", "onlyGood": false }),
+    );
+    assert_eq!(all_or_nothing["added"], 0);
+    assert_eq!(all_or_nothing["errors"][0]["line"], 4);
+    let message = all_or_nothing["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        !message.starts_with("Line"),
+        "the line number is a field of its own: {message}"
+    );
+    assert!(message.contains("space"), "{message}");
+    assert_eq!(
+        h.ok("app_state", json!({}))["profiles"][0]["merchants"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let good = h.ok(
+        "merchant_import_csv",
+        json!({ "profile": "Shop", "onlyGood": true }),
+    );
+    assert_eq!(good["cancelled"], false);
+    assert_eq!(good["added"], 1);
+    assert_eq!(good["skipped"], 1);
+    let mids: Vec<Value> = h.ok("app_state", json!({}))["profiles"][0]["merchants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["mid"].clone())
+        .collect();
+    assert_eq!(mids, vec![json!("shop_berlin_1"), json!("shop_hamburg_3")]);
+}
+
+#[test]
+fn settings_round_trip_and_validation() {
+    let h = harness();
+    h.ok("demo_profile_create", json!({}));
+    let saved = h.ok(
+        "settings_save",
+        json!({ "settings": { "theme": "dark", "clipboardClearSecs": 30, "proxy": { "mode": "none" },
+                              "rememberKeys": false, "lastProfile": "ignored" } }),
+    );
+    assert_eq!(saved["theme"], "dark");
+    assert_eq!(saved["clipboardClearSecs"], 30);
+    assert_eq!(saved["rememberKeys"], false);
+    assert_eq!(saved["proxy"], json!({ "mode": "none" }));
+    let last = &saved["lastProfile"];
+    assert_eq!(
+        last, "Demo (offline)",
+        "profile_select owns the last profile"
+    );
+    let proxy = json!({ "mode": "url", "url": "http://proxy.example.com:3128" });
+    let saved = h.ok("settings_save", json!({ "settings": { "proxy": proxy } }));
+    assert_eq!(saved["proxy"], proxy);
+    assert_eq!(h.ok("app_state", json!({}))["settings"], saved);
+
+    let bad_proxy =
+        json!({ "settings": { "proxy": { "mode": "url", "url": "proxy.example.com" } } });
+    assert_payload(&h.err("settings_save", bad_proxy), "invalid_input");
+    let too_long = json!({ "settings": { "clipboardClearSecs": 999_999 } });
+    assert_payload(&h.err("settings_save", too_long), "invalid_input");
+    let malformed = json!({ "settings": { "clipboardClearSecs": "soon" } });
+    assert_payload(&h.err("settings_save", malformed), "invalid_input");
+    assert_payload(
+        &h.err("profile_select", json!({ "name": "Nope" })),
+        "not_found",
+    );
+}

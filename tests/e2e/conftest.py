@@ -1,0 +1,159 @@
+"""Fixtures for the end-to-end tests: the KMS emulator, tauri-driver, and one WebDriver session on the real app.
+
+Run by scripts/test inside a private D-Bus session (unlocked GNOME Keyring) under Xvfb. Each run gets fresh
+XDG config/data folders, so the app starts on its welcome screen; the keychain is the session's throwaway one.
+Native file dialogs cannot be driven, so the app's test seam is set: exports go to SAVE_DIR and the CSV import
+reads OPEN_FILE (see src-tauri/src/state.rs, DialogSeam).
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.remote.client_config import ClientConfig
+from selenium.webdriver.remote.remote_connection import RemoteConnection
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "target" / "debug" / "mpos-keygen-app"
+CLI = ROOT / "target" / "debug" / "mpos-keygen"
+SHOTS = ROOT / "target" / "e2e"
+DRIVER_PORT = 4444
+NATIVE_PORT = 4445
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _stop(proc, sig=signal.SIGTERM):
+    """Ends a process this file started, by its PID, and waits for it."""
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def scratch():
+    root = Path(tempfile.mkdtemp(prefix="mpos-keygen-e2e."))
+    for sub in ("config", "data", "exports"):
+        (root / sub).mkdir()
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    """`mpos-keygen emulator --port N`; yields its URL and the demo credential it prints."""
+    if not CLI.exists():
+        subprocess.run(["cargo", "build", "-q", "-p", "mpos-keygen"], cwd=ROOT, check=True, timeout=900)
+    port = _free_port()
+    proc = subprocess.Popen([str(CLI), "emulator", "--port", str(port)], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    banner = []
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        banner.append(line)
+        if line.startswith("Organization id:"):
+            break
+    text = "".join(banner)
+
+    def field(label):
+        m = re.search(rf"^{label}: (\S+)$", text, re.M)
+        assert m, f"the emulator did not print {label!r}:\n{text}"
+        return m.group(1)
+
+    info = {"url": f"http://127.0.0.1:{port}", "key_id": field("Key id"), "secret": field("Shared secret"),
+            "org": field("Organization id")}
+    assert info["url"] in text, text
+    yield info
+    _stop(proc, signal.SIGINT)
+
+
+@pytest.fixture(scope="session")
+def driver(scratch):
+    """tauri-driver and one session on the debug app, with fresh XDG folders and the dialog seam."""
+    assert APP.exists(), f"build the app first: cargo build -p mpos-keygen-app ({APP} is missing)"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.update({
+        "XDG_CONFIG_HOME": str(scratch / "config"),
+        "XDG_DATA_HOME": str(scratch / "data"),
+        "MPOS_KEYGEN_E2E_SAVE_DIR": str(scratch / "exports"),
+        "MPOS_KEYGEN_E2E_OPEN_FILE": str(scratch / "merchants.csv"),
+    })
+    tauri_driver = shutil.which("tauri-driver") or str(Path.home() / ".cargo" / "bin" / "tauri-driver")
+    log = open(SHOTS / "tauri-driver.log", "w")
+    proc = subprocess.Popen([tauri_driver, "--port", str(DRIVER_PORT), "--native-port", str(NATIVE_PORT)],
+                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{DRIVER_PORT}/status", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            assert proc.poll() is None, "tauri-driver exited; see target/e2e/tauri-driver.log"
+            assert time.time() < deadline, "tauri-driver did not answer on /status"
+            time.sleep(0.25)
+
+        options = ArgOptions()
+        options.set_capability("browserName", "wry")
+        options.set_capability("tauri:options", {"application": str(APP)})
+        address = ClientConfig(remote_server_addr=f"http://127.0.0.1:{DRIVER_PORT}")
+        session = webdriver.Remote(command_executor=RemoteConnection(client_config=address), options=options)
+        session.implicitly_wait(0)
+        try:
+            yield session
+        finally:
+            try:
+                session.quit()
+            except WebDriverException:
+                pass  # the last test quits the app itself
+    finally:
+        _stop(proc)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def save_dir(scratch):
+    return scratch / "exports"
+
+
+@pytest.fixture(scope="session")
+def open_file(scratch):
+    return scratch / "merchants.csv"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Saves a screenshot of the window when a test fails, to see what the assertion saw."""
+    outcome = yield
+    report = outcome.get_result()
+    session = item.funcargs.get("driver")
+    if report.when == "call" and report.failed and session is not None:
+        try:
+            session.save_screenshot(str(SHOTS / f"FAILED-{item.name}.png"))
+        except WebDriverException:
+            pass
