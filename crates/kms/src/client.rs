@@ -283,9 +283,13 @@ impl KmsClient {
 
         let total = mids.len();
         progress(0, total);
-        let mut results = stream::iter(mids.chunks(self.config.chunk_size))
+        // Collected first (futures are lazy, nothing runs yet): a `map` closure here would make the
+        // returned future non-Send, and the app awaits it on a multi-threaded runtime.
+        let chunks: Vec<_> = mids
+            .chunks(self.config.chunk_size)
             .map(|chunk| self.generate_chunk(chunk, &owner))
-            .buffered(self.config.concurrency);
+            .collect();
+        let mut results = stream::iter(chunks).buffered(self.config.concurrency);
         let mut outcomes = Vec::with_capacity(total);
         while let Some(chunk_outcomes) = results.next().await {
             outcomes.extend(chunk_outcomes);

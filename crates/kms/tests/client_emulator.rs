@@ -474,3 +474,13 @@ async fn plain_http_to_another_host_is_refused_before_any_request() {
     }
     assert_eq!(emulator.requests_received(), 0);
 }
+
+/// The app awaits these on a multi-threaded runtime, which needs Send futures; this fails to compile
+/// otherwise.
+#[allow(dead_code)]
+fn client_futures_are_send(client: &mpos_kms::KmsClient, mids: &[String]) {
+    fn assert_send<T: Send>(_: T) {}
+    assert_send(client.generate(mids));
+    assert_send(client.generate_with_progress(mids, &|_, _| {}));
+    assert_send(client.test_connection());
+}

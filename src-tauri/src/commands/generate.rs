@@ -24,9 +24,8 @@ pub async fn generate_keys<R: Runtime>(
             "Keys are already being generated. Wait for that request to finish.",
         ));
     };
-    // The KMS client's chunked request future is not provably `Send` (a higher-ranked lifetime in its
-    // `stream::iter(..).map(..).buffered(..)`), and command futures must be. So the request runs to completion
-    // on a blocking thread of the same runtime, and this command only awaits its result.
+    // Keeping the keys does blocking keychain and file I/O (a keychain call may wait up to its timeout), so
+    // the whole run goes to a blocking thread of the same runtime instead of stalling an async worker.
     let worker = app.clone();
     let name = profile.clone();
     let report = tauri::async_runtime::spawn_blocking(move || {
