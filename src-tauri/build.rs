@@ -9,6 +9,8 @@ const COMMANDS: &[&str] = &[
     "profile_test",
     "profile_select",
     "demo_profile_create",
+    "pick_p12_file",
+    "certificate_aliases",
     "merchant_add",
     "merchant_update",
     "merchant_remove",

@@ -29,6 +29,8 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::profiles::profile_test,
             commands::profiles::profile_select,
             commands::profiles::demo_profile_create,
+            commands::profiles::pick_p12_file,
+            commands::profiles::certificate_aliases,
             commands::merchants::merchant_add,
             commands::merchants::merchant_update,
             commands::merchants::merchant_remove,

@@ -24,6 +24,10 @@ pub struct ProfileView {
     pub auth_type: String,
     /// The REST key id (shared secret), if any.
     pub key_id: Option<String>,
+    /// Where the `.p12` file is (certificate); the file itself never leaves Rust.
+    pub p12_path: Option<String>,
+    /// The key alias inside the `.p12` (certificate); `None` uses the organization id.
+    pub key_alias: Option<String>,
     /// The id that owns the credential.
     pub organization_id: Option<String>,
     /// Whether the credential is a portfolio/account meta key.
@@ -51,9 +55,19 @@ impl ProfileView {
     pub fn new(profile: &Profile, secret_stored: bool) -> Self {
         let env = Environment::parse(&profile.environment).ok();
         let is_demo = env == Some(Environment::Demo);
-        let (auth_type, key_id) = match &profile.auth {
-            AuthMethod::SharedSecret { key_id } => ("sharedSecret", Some(key_id.clone())),
-            AuthMethod::Certificate { .. } => ("certificate", None),
+        let (auth_type, key_id, p12_path, key_alias) = match &profile.auth {
+            AuthMethod::SharedSecret { key_id } => {
+                ("sharedSecret", Some(key_id.clone()), None, None)
+            }
+            AuthMethod::Certificate {
+                p12_path,
+                key_alias,
+            } => (
+                "certificate",
+                None,
+                Some(p12_path.display().to_string()),
+                key_alias.clone(),
+            ),
         };
         Self {
             name: profile.name.clone(),
@@ -69,6 +83,8 @@ impl ProfileView {
                 .to_string(),
             auth_type: auth_type.to_string(),
             key_id,
+            p12_path,
+            key_alias,
             organization_id: profile.organization_id.clone(),
             meta_key: profile.meta_key,
             secret_stored: is_demo || secret_stored,
@@ -153,11 +169,13 @@ pub struct GenerateView {
     pub failures: Vec<FailureView>,
     /// Set when keys were issued but could not be stored: download or copy them now.
     pub storage_warning: Option<String>,
+    /// About the credential, e.g. a REST certificate expiring within 30 days.
+    pub warnings: Vec<String>,
 }
 
 impl GenerateView {
-    /// Builds the view of a report whose keys the session already holds.
-    pub fn new(report: &GenerateReport) -> Self {
+    /// Builds the view of a report whose keys the session already holds; `warnings` are the credential's.
+    pub fn new(report: &GenerateReport, warnings: Vec<String>) -> Self {
         let provider_mode = report.provider_mode().as_str().to_string();
         Self {
             environment: report.environment.token(),
@@ -188,6 +206,7 @@ impl GenerateView {
                 })
                 .collect(),
             storage_warning: report.storage_warning.clone(),
+            warnings,
         }
     }
 }

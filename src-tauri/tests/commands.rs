@@ -18,6 +18,9 @@ use tauri::test::{
 };
 use tauri::webview::InvokeRequest;
 use tauri::{App, Listener, Manager, WebviewWindow, WebviewWindowBuilder};
+use test_certificates::{CERT_MID, PASSWORD, WRONG_PASSWORD};
+
+mod test_certificates;
 
 struct Harness {
     app: App<MockRuntime>,
@@ -30,12 +33,17 @@ struct Harness {
 }
 
 fn harness() -> Harness {
+    harness_opening("merchants.csv")
+}
+
+/// A harness whose open dialogs answer with `file` in its temp folder.
+fn harness_opening(file: &str) -> Harness {
     let root = tempfile::tempdir().unwrap();
     let secrets = Arc::new(MemoryStore::new());
     let keygen = Keygen::new(Paths::at(root.path()), secrets.clone());
     let save_dir = root.path().join("exports");
     std::fs::create_dir_all(&save_dir).unwrap();
-    let open_file = root.path().join("merchants.csv");
+    let open_file = root.path().join(file);
     let seam = DialogSeam {
         save_dir: Some(save_dir.clone()),
         open_file: Some(open_file.clone()),
@@ -667,4 +675,214 @@ fn settings_round_trip_and_validation() {
         &h.err("profile_select", json!({ "name": "Nope" })),
         "not_found",
     );
+}
+
+/// Starts an emulator that knows `cert`, on the app's runtime.
+fn certificate_emulator(cert: &test_certificates::TestCertificate) -> Emulator {
+    tauri::async_runtime::block_on(Emulator::start(cert.emulator_config())).unwrap()
+}
+
+/// The `profile_save` input of a REST certificate profile for [`CERT_MID`].
+fn certificate_input(name: &str, url: &str, p12: &str, password: &str) -> Value {
+    json!({ "input": { "name": name, "environment": url, "authType": "certificate", "p12Path": p12,
+            "organizationId": CERT_MID, "metaKey": false, "secret": password } })
+}
+
+#[test]
+fn certificate_profile_picks_saves_tests_and_generates_without_the_password() {
+    let cert = test_certificates::valid();
+    let h = harness_opening("merchant.p12");
+    cert.write_p12(h.open_file.parent().unwrap(), "merchant.p12");
+    let kms = certificate_emulator(&cert);
+    let url = kms.base_url();
+
+    // The seam answers the open dialog; only the path comes back.
+    let picked = h.ok("pick_p12_file", json!({}));
+    let path = h.open_file.display().to_string();
+    assert_eq!(picked, json!({ "cancelled": false, "path": path }));
+
+    assert_eq!(
+        h.ok(
+            "certificate_aliases",
+            json!({ "path": path, "password": PASSWORD })
+        ),
+        json!([CERT_MID])
+    );
+    let wrong = h.err(
+        "certificate_aliases",
+        json!({ "path": path, "password": WRONG_PASSWORD }),
+    );
+    assert_payload(&wrong, "invalid_input");
+    assert!(!wrong.to_string().contains(WRONG_PASSWORD), "{wrong}");
+
+    // A wrong password is refused before anything is stored.
+    let refused = h.err(
+        "profile_save",
+        certificate_input("cert", &url, &path, WRONG_PASSWORD),
+    );
+    assert_payload(&refused, "invalid_input");
+    assert!(
+        refused["message"].as_str().unwrap().contains("password"),
+        "{refused}"
+    );
+    assert_eq!(h.ok("app_state", json!({}))["profiles"], json!([]));
+    assert_eq!(h.secrets.get(&profile_account("cert")).unwrap(), None);
+
+    let saved = h.ok(
+        "profile_save",
+        certificate_input("cert", &url, &path, PASSWORD),
+    );
+    assert_eq!(saved["authType"], "certificate", "{saved}");
+    assert_eq!(saved["p12Path"], path.as_str());
+    assert_eq!(saved["keyAlias"], Value::Null);
+    assert_eq!(saved["keyId"], Value::Null);
+    assert_eq!(saved["secretStored"], true);
+    assert_eq!(
+        saved["warnings"],
+        json!([]),
+        "a certificate valid for a year gives no warning"
+    );
+    assert_eq!(
+        h.secrets
+            .get(&profile_account("cert"))
+            .unwrap()
+            .map(|s| s.expose().to_string()),
+        Some(PASSWORD.to_string()),
+        "the .p12 password is in the keychain"
+    );
+
+    let tested = h.ok("profile_test", json!({ "name": "cert" }));
+    assert!(
+        tested["message"].as_str().unwrap().starts_with("Connected"),
+        "{tested}"
+    );
+    assert_eq!(tested["warnings"], json!([]));
+
+    h.ok(
+        "merchant_add",
+        json!({ "profile": "cert", "mid": CERT_MID, "label": "Certificate shop" }),
+    );
+    let generated = h.ok(
+        "generate_keys",
+        json!({ "profile": "cert", "mids": [CERT_MID] }),
+    );
+    assert_eq!(generated["failures"], json!([]), "{generated}");
+    assert_eq!(generated["warnings"], json!([]));
+    assert_eq!(generated["keys"][0]["cybersourceMerchantId"], CERT_MID);
+    assert_eq!(
+        generated["keys"][0]["merchantId"],
+        mpos_emulator::external_organization_id(CERT_MID).as_str()
+    );
+
+    // An edit without a password keeps the stored one, and a key alias is kept as typed.
+    let edited = h.ok(
+        "profile_save",
+        json!({ "input": { "originalName": "cert", "name": "cert", "environment": url,
+                "authType": "certificate", "p12Path": path, "keyAlias": CERT_MID,
+                "organizationId": CERT_MID, "metaKey": false } }),
+    );
+    assert_eq!(edited["keyAlias"], CERT_MID, "{edited}");
+    assert_eq!(edited["warnings"], json!([]));
+
+    // The password went in once and never came back, in any answer.
+    let state = h.ok("app_state", json!({}));
+    for answer in [&saved, &tested, &generated, &edited, &state] {
+        assert!(!answer.to_string().contains(PASSWORD), "{answer}");
+    }
+    assert_eq!(state["profiles"][0]["p12Path"], path.as_str());
+}
+
+#[test]
+fn an_expiring_certificate_warns_on_save_test_and_generate() {
+    let cert = test_certificates::expiring(10);
+    let h = harness_opening("soon.p12");
+    cert.write_p12(h.open_file.parent().unwrap(), "soon.p12");
+    let kms = certificate_emulator(&cert);
+    let path = h.open_file.display().to_string();
+
+    let saved = h.ok(
+        "profile_save",
+        certificate_input("soon", &kms.base_url(), &path, PASSWORD),
+    );
+    let expires = |answer: &Value| {
+        let warnings = answer["warnings"].as_array().cloned().unwrap_or_default();
+        assert_eq!(warnings.len(), 1, "{answer}");
+        let text = warnings[0].as_str().unwrap().to_string();
+        assert!(
+            text.contains("expires on") && text.contains(CERT_MID),
+            "{text}"
+        );
+    };
+    expires(&saved);
+    expires(&h.ok("profile_test", json!({ "name": "soon" })));
+    h.ok(
+        "merchant_add",
+        json!({ "profile": "soon", "mid": CERT_MID, "label": "" }),
+    );
+    let generated = h.ok(
+        "generate_keys",
+        json!({ "profile": "soon", "mids": [CERT_MID] }),
+    );
+    assert_eq!(
+        generated["keys"].as_array().map(Vec::len),
+        Some(1),
+        "{generated}"
+    );
+    expires(&generated);
+}
+
+#[test]
+fn certificate_input_is_checked() {
+    let cert = test_certificates::expired(2);
+    let h = harness_opening("old.p12");
+    cert.write_p12(h.open_file.parent().unwrap(), "old.p12");
+    let path = h.open_file.display().to_string();
+    let url = "http://127.0.0.1:9";
+
+    // An expired certificate, a missing file, no file, an unknown kind: refused, nothing saved.
+    let expired = h.err(
+        "profile_save",
+        certificate_input("old", url, &path, PASSWORD),
+    );
+    assert_payload(&expired, "invalid_input");
+    assert!(
+        expired["message"].as_str().unwrap().contains("expired"),
+        "{expired}"
+    );
+    let missing = h.err(
+        "profile_save",
+        certificate_input("old", url, "/nonexistent/merchant.p12", PASSWORD),
+    );
+    assert!(
+        missing["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not exist"),
+        "{missing}"
+    );
+    assert_payload(
+        &h.err(
+            "profile_save",
+            certificate_input("old", url, "  ", PASSWORD),
+        ),
+        "invalid_input",
+    );
+    let unknown = h.err(
+        "profile_save",
+        json!({ "input": { "name": "odd", "environment": url, "authType": "oauth",
+                "keyId": demo::KEY_ID, "secret": "s" } }),
+    );
+    assert_payload(&unknown, "invalid_input");
+    assert_eq!(h.ok("app_state", json!({}))["profiles"], json!([]));
+    assert!(h.secrets.get(&profile_account("old")).unwrap().is_none());
+
+    // A shared secret profile still works without authType, and says nothing about certificates.
+    let shared = h.ok(
+        "profile_save",
+        json!({ "input": { "name": "shared", "environment": url, "keyId": demo::KEY_ID,
+                "metaKey": false, "secret": "some secret" } }),
+    );
+    assert_eq!(shared["authType"], "sharedSecret");
+    assert_eq!(shared["p12Path"], Value::Null);
+    assert_eq!(shared["warnings"], json!([]));
 }

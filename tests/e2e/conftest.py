@@ -2,8 +2,10 @@
 
 Run by scripts/test inside a private D-Bus session (unlocked GNOME Keyring) under Xvfb. Each run gets fresh
 XDG config/data folders, so the app starts on its welcome screen; the keychain is the session's throwaway one.
-Native file dialogs cannot be driven, so the app's test seam is set: exports go to SAVE_DIR and the CSV import
-reads OPEN_FILE (see src-tauri/src/state.rs, DialogSeam).
+Native file dialogs cannot be driven, so the app's test seam is set: exports go to SAVE_DIR and every open
+dialog answers with OPEN_FILE (see src-tauri/src/state.rs, DialogSeam). The app reads that variable once, at
+start, so OPEN_FILE is a link each test points at the file it wants chosen (answer_open_dialog): the CSV to
+import, the .p12 of a certificate profile.
 """
 
 import os
@@ -17,6 +19,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import datetime
 import pytest
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
@@ -30,6 +33,12 @@ CLI = ROOT / "target" / "debug" / "mpos-keygen"
 SHOTS = ROOT / "target" / "e2e"
 DRIVER_PORT = 4444
 NATIVE_PORT = 4445
+OPEN_DIALOG_ANSWER = "open-dialog-answer"
+# The REST certificate made for the certificate profile: its owner (subject CN, a MID), its subject
+# serialNumber (the JWT kid) and the .p12 password (with a space, as users' passwords have).
+CERT_ORG = "e2e_cert_mid"
+CERT_SERIAL = "5500000000000424"
+P12_PASSWORD = "e2e p12 pass 91c4"
 
 
 def _free_port():
@@ -58,13 +67,20 @@ def scratch():
     shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def emulator():
-    """`mpos-keygen emulator --port N`; yields its URL and the demo credential it prints."""
+def answer_open_dialog(scratch, target):
+    """Makes the app's next open dialog answer with `target` (OPEN_FILE is a link to it)."""
+    link = scratch / OPEN_DIALOG_ANSWER
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(target)
+
+
+def _start_emulator(extra=()):
+    """`mpos-keygen emulator --port N EXTRA…`; returns the process, its URL and its banner."""
     if not CLI.exists():
         subprocess.run(["cargo", "build", "-q", "-p", "mpos-keygen"], cwd=ROOT, check=True, timeout=900)
     port = _free_port()
-    proc = subprocess.Popen([str(CLI), "emulator", "--port", str(port)], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([str(CLI), "emulator", "--port", str(port), *extra], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     banner = []
     deadline = time.time() + 30
@@ -75,17 +91,62 @@ def emulator():
         banner.append(line)
         if line.startswith("Organization id:"):
             break
-    text = "".join(banner)
+    return proc, f"http://127.0.0.1:{port}", "".join(banner)
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    """`mpos-keygen emulator --port N`; yields its URL and the demo credential it prints."""
+    proc, url, text = _start_emulator()
 
     def field(label):
         m = re.search(rf"^{label}: (\S+)$", text, re.M)
         assert m, f"the emulator did not print {label!r}:\n{text}"
         return m.group(1)
 
-    info = {"url": f"http://127.0.0.1:{port}", "key_id": field("Key id"), "secret": field("Shared secret"),
+    info = {"url": url, "key_id": field("Key id"), "secret": field("Shared secret"),
             "org": field("Organization id")}
     assert info["url"] in text, text
     yield info
+    _stop(proc, signal.SIGINT)
+
+
+@pytest.fixture(scope="session")
+def certificate(scratch):
+    """A REST certificate made now, as the Business Center makes them (RSA key; subject CN = the merchant,
+    serialNumber = the JWT kid): cert.pem for the emulator, merchant.p12 (with its password) for the app."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, CERT_ORG),
+                      x509.NameAttribute(NameOID.SERIAL_NUMBER, CERT_SERIAL)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=365))
+            .sign(key, hashes.SHA256()))
+    folder = scratch / "certificate"
+    folder.mkdir()
+    pem = folder / "cert.pem"
+    pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    p12 = folder / "merchant.p12"
+    p12.write_bytes(pkcs12.serialize_key_and_certificates(
+        CERT_ORG.encode(), key, cert, None, serialization.BestAvailableEncryption(P12_PASSWORD.encode())))
+    return {"pem": pem, "p12": p12, "org": CERT_ORG, "serial": CERT_SERIAL, "password": P12_PASSWORD}
+
+
+@pytest.fixture(scope="session")
+def cert_emulator(certificate):
+    """`mpos-keygen emulator --port N --certificate cert.pem --certificate-org ORG`; yields its URL."""
+    proc, url, text = _start_emulator(["--certificate", str(certificate["pem"]),
+                                       "--certificate-org", certificate["org"]])
+    assert f"Certificate: serialNumber {certificate['serial']} for {certificate['org']}" in text, text
+    yield {"url": url}
     _stop(proc, signal.SIGINT)
 
 
@@ -99,7 +160,7 @@ def driver(scratch):
         "XDG_CONFIG_HOME": str(scratch / "config"),
         "XDG_DATA_HOME": str(scratch / "data"),
         "MPOS_KEYGEN_E2E_SAVE_DIR": str(scratch / "exports"),
-        "MPOS_KEYGEN_E2E_OPEN_FILE": str(scratch / "merchants.csv"),
+        "MPOS_KEYGEN_E2E_OPEN_FILE": str(scratch / OPEN_DIALOG_ANSWER),
     })
     tauri_driver = shutil.which("tauri-driver") or str(Path.home() / ".cargo" / "bin" / "tauri-driver")
     log = open(SHOTS / "tauri-driver.log", "w")
@@ -143,7 +204,10 @@ def save_dir(scratch):
 
 @pytest.fixture(scope="session")
 def open_file(scratch):
-    return scratch / "merchants.csv"
+    """The CSV the import reads; the open dialog answers with it."""
+    path = scratch / "merchants.csv"
+    answer_open_dialog(scratch, path)
+    return path
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -2,30 +2,34 @@
 KMS emulator, with the real keychain of the test session.
 
 The tests run in file order and share one app session: welcome -> profile with credentials -> merchants ->
-one key (copy, download) -> batch -> history -> a wrong secret -> CSV import -> the same screens in dark ->
+one key (copy, download) -> batch -> history -> a wrong secret -> CSV import -> a REST certificate profile
+(.p12 chosen, tested, a key generated, deleted again) -> the same screens in dark ->
 closing with an unsaved key (last: it quits the app). Assertions read the DOM; screenshots of every screen land
 in target/e2e/ (light-*.png, dark-*.png) for people to look at.
 """
 
 import csv
 import datetime
+import hashlib
 import io
 import json
 import subprocess
 import time
+import uuid
 
 from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import SHOTS
+from conftest import SHOTS, answer_open_dialog
 from x11 import request_close, window_exists
 
 FIRST = ("shop_berlin_01", "Berlin Mitte")
 SECOND = ("shop_munich_02", "Munich Airport")
 PROFILE = "Emulator"
 WRONG = "Wrong secret"
+CERT_PROFILE = "Certificate"
 TITLE = "mPOS Key Generator"
 
 # What the tests learn along the way (the generated key, the emulator's URL).
@@ -392,6 +396,73 @@ def test_import_merchants_from_csv(driver, open_file):
          == [FIRST[0], "shop_hamburg_03"], "the imported merchant is listed")
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", find(driver, "import-result"))
     shot(driver, "10-settings-import")
+
+
+def emulator_merchant_id(mid):
+    """The merchant id the emulator gives a MID (crates/emulator/src/issue.rs, external_organization_id)."""
+    digest = hashlib.sha256(f"mpos-emulator external organization id\n{mid}".encode()).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=4))
+
+
+def test_certificate_profile_tests_and_generates(driver, cert_emulator, certificate, scratch):
+    """REST – Certificate: the .p12 is chosen through the (seamed) native dialog, its password is write-only,
+    the emulator knows the certificate; the profile is deleted again so the later tests see two profiles."""
+    answer_open_dialog(scratch, certificate["p12"])
+    go_main(driver)
+    before = Select(find(driver, "profile-picker")).first_selected_option.get_attribute("value")
+    click(driver, "open-settings")
+    click(driver, "settings-add-profile")
+    fill(driver, "settings-profile-name", CERT_PROFILE)
+    Select(find(driver, "settings-environment")).select_by_value("custom")
+    fill(driver, "settings-custom-url", cert_emulator["url"])
+    Select(find(driver, "settings-auth-type")).select_by_value("certificate")
+    assert not find_all(driver, "settings-key-id")
+    click(driver, "settings-p12-choose")
+    wait_text(driver, "settings-p12-path", lambda t: t == "merchant.p12")
+    fill(driver, "settings-org-id", certificate["org"])
+    fill(driver, "settings-p12-password", certificate["password"])
+    driver.execute_script("arguments[0].scrollIntoView({block: 'start'})", find(driver, "settings-auth-type"))
+    shot(driver, "11-settings-certificate")
+    # The certificate form is taller: WebDriver would scroll the button to the bottom edge, under the status line.
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", find(driver, "settings-save-profile"))
+    click(driver, "settings-save-profile")
+    stored = wait_text(driver, "settings-secret-stored", lambda t: t.startswith("Stored in"))
+    assert "Secret Service" in stored or "keychain" in stored.lower(), stored
+    assert certificate["password"] not in driver.page_source
+    assert not find_all(driver, "settings-p12-password"), "the saved password is in no field"
+    assert text(find(driver, "settings-p12-path")) == "merchant.p12"
+    assert not find_all(driver, "credential-warning"), "a certificate valid for a year gives no warning"
+    status, state = invoke(driver, "app_state")
+    [view] = [p for p in state["profiles"] if p["name"] == CERT_PROFILE]
+    assert view["authType"] == "certificate" and view["p12Path"] == str(certificate["p12"]), view
+    assert certificate["password"] not in json.dumps(state)
+
+    click(driver, "settings-test-connection")
+    result = wait_text(driver, "settings-test-result", lambda t: t.strip() != "")
+    assert "accepted" in result, result
+    add_merchant(driver, certificate["org"], "Certificate shop")
+
+    go_main(driver)
+    if Select(find(driver, "profile-picker")).first_selected_option.get_attribute("value") != CERT_PROFILE:
+        switch_profile(driver, CERT_PROFILE)
+    single_mode(driver)
+    click(driver, "generate-button")
+    card = find(driver, "result-card")
+    assert certificate["org"] in text(card.find_element(By.TAG_NAME, "h2"))
+    assert text(find(driver, "result-merchant-id")) == emulator_merchant_id(certificate["org"])
+    assert "Stored in keychain" in text(find(driver, "result-stored"))
+    assert not find_all(driver, "credential-warning")
+    shot(driver, "12-main-certificate-result")
+
+    open_profile_settings(driver, CERT_PROFILE)
+    click(driver, "settings-delete-profile")
+    click(driver, "confirm-ok")
+    wait(driver, lambda d: all(i.get_attribute("data-name") != CERT_PROFILE
+                               for i in find_all(d, "settings-profile-item")), "certificate profile deleted")
+    # The later tests start from the profile that was active before this one.
+    go_main(driver)
+    if Select(find(driver, "profile-picker")).first_selected_option.get_attribute("value") != before:
+        switch_profile(driver, before)
 
 
 def test_dark_theme_screens(driver):

@@ -65,6 +65,24 @@ const scenes = {
     ($$('settings-profile-item').find((b) => b.dataset.name === 'Acme test') || $('settings-add-profile')).click();
     (await el('settings-save-profile')).scrollIntoView({ block: 'center' });
   },
+  // A certificate profile as saved: file name, "Stored in …", and the expiry warning of a connection test.
+  async 'settings-cert'() {
+    (await el('open-settings')).click();
+    $$('settings-profile-item').find((b) => b.dataset.name === 'Acme certificate').click();
+    (await el('settings-test-connection')).click();
+    (await el('credential-warning')).scrollIntoView({ block: 'end' });
+  },
+  // A new certificate profile: the file chosen, the password not yet typed.
+  async 'settings-cert-new'() {
+    (await el('open-settings')).click();
+    (await el('settings-add-profile')).click();
+    const auth = await el('settings-auth-type');
+    auth.value = 'certificate';
+    auth.dispatchEvent(new Event('change'));
+    (await el('settings-p12-choose')).click();
+    await waitFor(() => /\.p12$/.test($('settings-p12-path').textContent), 'file name');
+    $('settings-auth-type').scrollIntoView({ block: 'start' });
+  },
   async 'settings-new'() { (await el('open-settings')).click(); (await el('settings-add-profile')).click(); },
   async 'settings-general'() {
     (await el('open-settings')).click();
@@ -220,6 +238,62 @@ async function runChecks() {
   await el('merchant-combobox');
   expect(true, 'Escape leaves settings');
   expect($('profile-picker') && $('profile-picker').options.length === 2, 'profile picker appears with two profiles');
+
+  // REST – Certificate: the file is chosen in Rust (only its path comes back); the password is write-only.
+  $('open-settings').click();
+  (await el('settings-add-profile')).click();
+  const auth = await el('settings-auth-type');
+  expect([...auth.options].map((o) => o.textContent).join('|') === 'REST – Shared Secret|REST – Certificate',
+    'authentication choices use the Business Center words');
+  expect(auth.value === 'sharedSecret' && $('settings-key-id') && !$('settings-p12-choose'), 'a new profile starts with a shared secret');
+  auth.value = 'certificate';
+  auth.dispatchEvent(new Event('change'));
+  expect(!$('settings-key-id') && !$('settings-secret') && $('settings-p12-choose') && $('settings-key-alias') && $('settings-p12-password'),
+    'certificate shows file, key alias and password instead of key id and secret');
+  expect($('settings-p12-password').type === 'password' && $('settings-p12-path').textContent === 'No file chosen',
+    'the .p12 password is a password field; no file yet');
+  expect(document.querySelector('.profile-form').textContent.includes('Payment Configuration > Key Management > Generate Key > “REST – Certificate”'),
+    'certificate help names the Business Center steps');
+  expect($('settings-key-alias').placeholder === 'Default: the organization id', 'key alias says what it defaults to');
+  $('settings-profile-name').value = 'Acme cert';
+  $('settings-org-id').value = 'acme_mid';
+  const certSaves = calls('profile_save');
+  $('settings-save-profile').click();
+  await el('error-message');
+  expect(/Choose the \.p12 file/.test($('error-message').textContent) && calls('profile_save') === certSaves, 'saving without a file asks for one first');
+  $('settings-p12-choose').click();
+  await waitFor(() => $('settings-p12-path').textContent === 'acme_mid-expiring.p12', 'chosen file name');
+  expect(calls('pick_p12_file') === 1 && $('settings-p12-path').title === '/home/it/Downloads/acme_mid-expiring.p12',
+    'Choose .p12 file calls pick_p12_file and shows the file name');
+  $('settings-save-profile').click();
+  await waitFor(() => /password/.test(($('error-message') || {}).textContent || ''), 'password error');
+  expect(calls('profile_save') === certSaves && document.activeElement === $('settings-p12-password'), 'saving without the .p12 password asks for it');
+  type($('settings-p12-password'), 'p12-pass-77');
+  $('settings-p12-password').dispatchEvent(new Event('change'));
+  await waitFor(() => document.querySelectorAll('datalist option').length === 1, 'key alias suggestions');
+  const aliasArgs = mock.calls.filter((c) => c.cmd === 'certificate_aliases').pop().args;
+  expect(aliasArgs.path === '/home/it/Downloads/acme_mid-expiring.p12', 'key alias suggestions come from certificate_aliases');
+  $('settings-key-alias').value = 'acme_mid';
+  $('settings-save-profile').click();
+  await waitFor(() => $('settings-secret-stored'), 'stored password note');
+  const certArgs = mock.calls.filter((c) => c.cmd === 'profile_save').pop().args.input;
+  expect(certArgs.authType === 'certificate' && certArgs.p12Path === '/home/it/Downloads/acme_mid-expiring.p12'
+    && certArgs.keyAlias === 'acme_mid' && certArgs.secret === 'p12-pass-77' && certArgs.keyId === '',
+  'profile_save sends authType, p12Path, keyAlias and the password once');
+  expect(!$('settings-p12-password') && /Stored in GNOME Keyring/.test($('settings-secret-stored').textContent)
+    && /Replace password/.test($('settings-replace-secret').textContent), 'a saved .p12 password shows only "Stored in …" and Replace');
+  expect($('settings-p12-path').textContent === 'acme_mid-expiring.p12' && $('settings-key-alias').value === 'acme_mid'
+    && $('settings-auth-type').value === 'certificate', 'the saved certificate profile shows its file and alias');
+  expect($$('credential-warning').length === 1 && /expires on/.test($('credential-warning').textContent), 'saving shows the certificate expiry warning');
+  expect(!JSON.stringify(mock.calls.filter((c) => c.cmd !== 'profile_save' && c.cmd !== 'certificate_aliases')).includes('p12-pass-77'),
+    'the .p12 password goes to no other command');
+  noHorizontalScroll('certificate form');
+  everyControlHasHook('certificate form');
+  $('settings-test-connection').click();
+  await waitFor(() => $('settings-test-result').textContent, 'certificate test result');
+  expect($('settings-test-result').querySelector('[data-testid="credential-warning"]'), 'Test connection shows the certificate warning');
+  key(document.activeElement || document.body, 'Escape');
+  await el('merchant-combobox');
 
   // Close with unsaved keys asks first; Escape or Stay keeps the window.
   mock.emit('close-requested-with-unsaved-keys', { count: 1 });

@@ -1,6 +1,7 @@
 // A stand-in for the Tauri backend, for looking at and poking the UI in a plain browser. It answers the
 // command table of docs/ARCHITECTURE.md from memory. Query parameters:
-//   state=empty|demo|two   no profile / the demo profile / demo + a real-looking test profile (default demo)
+//   state=empty|demo|two|cert  no profile / the demo profile / demo + a real-looking test profile /
+//                          demo + a REST certificate profile whose certificate expires soon (default demo)
 //   theme=system|light|dark  settings.theme at start
 //   delay=MS               how long generate_keys takes (default 400)
 //   nokeychain=1           keys come back unstored, with a storageWarning
@@ -35,8 +36,22 @@
     ],
   });
 
+  // A .p12 whose name says "expiring" holds a certificate that expires in 12 days.
+  const P12_PATH = '/home/it/Downloads/acme_mid-expiring.p12';
+  const expiryWarnings = (p) => (p.authType === 'certificate' && /expiring/.test(p.p12Path || '')
+    ? ['The REST certificate for acme_mid expires on 2025-07-01 (in 12 days). Create a new one in the Business Center '
+      + '(Payment Configuration > Key Management) before then, and choose its .p12 file in this profile.']
+    : []);
+  const certProfile = () => ({
+    name: 'Acme certificate', environment: 'test', environmentLabel: 'Cybersource test', providerMode: 'TEST',
+    authType: 'certificate', keyId: null, p12Path: P12_PATH, keyAlias: null, organizationId: 'acme_mid',
+    metaKey: false, secretStored: true, isDemo: false,
+    merchants: [{ mid: 'acme_mid', label: 'Acme flagship' }],
+  });
+
   const db = {
-    profiles: stateParam === 'empty' ? [] : stateParam === 'two' ? [acmeProfile(), demoProfile()] : [demoProfile()],
+    profiles: stateParam === 'empty' ? [] : stateParam === 'two' ? [acmeProfile(), demoProfile()]
+      : stateParam === 'cert' ? [certProfile(), demoProfile()] : [demoProfile()],
     active: null,
     settings: { theme: params.get('theme') || 'system', clipboardClearSecs: 60, proxy: { mode: 'system' }, rememberKeys: true, lastProfile: null },
     keys: new Map(), // keyId -> { view, secret }
@@ -98,6 +113,11 @@
         return fail('duplicate', `A profile named “${input.name}” already exists. Choose another name.`);
       }
       if (!existing && !input.secret) return fail('invalid_input', 'Paste the shared secret.');
+      const certificate = input.authType === 'certificate';
+      if (certificate && !input.p12Path) return fail('invalid_input', 'Choose the .p12 file downloaded from the Business Center.');
+      if (certificate && input.secret === 'wrong') {
+        return fail('invalid_input', 'The .p12 password is wrong. Enter the password set when the certificate was created.');
+      }
       const named = { test: 'Cybersource test', production: 'Cybersource production', 'visa-test': 'Visa Acceptance test', 'visa-production': 'Visa Acceptance production' };
       if (!named[input.environment] && !/^https:\/\/|^http:\/\/(localhost|127\.0\.0\.1)/.test(input.environment)) {
         return fail('invalid_input', `Plain http:// is only allowed to this computer. Use https://.`);
@@ -107,12 +127,21 @@
         name: input.name, environment: input.environment,
         environmentLabel: named[input.environment] || `Custom: ${input.environment}`,
         providerMode: /production/.test(input.environment) ? 'LIVE' : 'TEST',
-        keyId: input.keyId, organizationId: input.organizationId || null, metaKey: input.metaKey,
+        authType: certificate ? 'certificate' : 'sharedSecret',
+        keyId: certificate ? null : input.keyId, p12Path: certificate ? input.p12Path : null,
+        keyAlias: certificate ? input.keyAlias || null : null,
+        organizationId: input.organizationId || null, metaKey: input.metaKey,
         secretStored: Boolean((existing && existing.secretStored) || input.secret),
       };
       if (existing) db.profiles[db.profiles.indexOf(existing)] = view; else db.profiles.push(view);
       if (!db.active || db.active === input.originalName) db.active = view.name;
-      return clone(view);
+      return { ...clone(view), warnings: expiryWarnings(view) };
+    },
+    // The file is chosen in Rust; only its path comes back (p12=cancel: the user closes the dialog).
+    pick_p12_file: () => (params.get('p12') === 'cancel' ? { cancelled: true, path: null } : { cancelled: false, path: P12_PATH }),
+    certificate_aliases: ({ path, password }) => {
+      if (password === 'wrong') return fail('invalid_input', 'The .p12 password is wrong.');
+      return path ? ['acme_mid'] : fail('invalid_input', 'Choose the .p12 file.');
     },
     profile_delete: ({ name }) => {
       db.profiles = db.profiles.filter((p) => p.name !== name);
@@ -121,12 +150,12 @@
     profile_test: async ({ name }) => {
       const p = profile(name);
       await sleep(delay);
-      if (p.isDemo) return { message: 'The offline demo answered and accepted the credential.' };
+      if (p.isDemo) return { message: 'The offline demo answered and accepted the credential.', warnings: [] };
       if (/bad/i.test(p.keyId)) {
         return fail('auth_refused', 'Cybersource refused the credential. Check the key id and shared secret, and that the key is a REST shared secret.',
           'HTTP 401\n{"response":{"rmsg":"Authentication Failed"}}');
       }
-      return { message: `Cybersource accepted the credential (${p.environmentLabel}).` };
+      return { message: `Cybersource accepted the credential (${p.environmentLabel}).`, warnings: expiryWarnings(p) };
     },
     profile_select: ({ name }) => { profile(name); db.active = name; },
     demo_profile_create: () => {
@@ -183,7 +212,10 @@
       const storageWarning = params.get('nokeychain')
         ? 'The keys could not be stored: GNOME Keyring is locked. Download or copy them now; unlock the keyring to keep keys next time.'
         : null;
-      return { environment: p.environment, providerMode: p.providerMode, keys: clone(keys), failures, storageWarning };
+      return {
+        environment: p.environment, providerMode: p.providerMode, keys: clone(keys), failures, storageWarning,
+        warnings: expiryWarnings(p),
+      };
     },
     key_reveal: ({ keyId }) => {
       const k = db.keys.get(keyId);

@@ -45,6 +45,8 @@ shots=(
   "settings state=two&scene=settings-profile"
   "settings-demo state=demo&scene=settings"
   "settings-new state=empty&scene=settings-new"
+  "settings-cert state=cert&scene=settings-cert"
+  "settings-cert-new state=demo&scene=settings-cert-new"
   "settings-general state=demo&scene=settings-general"
   "import state=two&scene=import"
   "history state=two&scene=history"

@@ -51,6 +51,8 @@ export const profileDelete = (name) => call('profile_delete', { name });
 export const profileTest = (name) => call('profile_test', { name });
 export const profileSelect = (name) => call('profile_select', { name });
 export const demoProfileCreate = () => call('demo_profile_create');
+export const pickP12File = () => call('pick_p12_file');
+export const certificateAliases = (path, password) => call('certificate_aliases', { path, password });
 export const merchantAdd = (profile, mid, label) => call('merchant_add', { profile, mid, label });
 export const merchantUpdate = (profile, mid, label) => call('merchant_update', { profile, mid, label });
 export const merchantRemove = (profile, mid) => call('merchant_remove', { profile, mid });

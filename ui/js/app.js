@@ -12,6 +12,8 @@
 //                 copy-merchant-id, copy-secret, copy-key-id, copy-snippet,
 //                 download-format (json|env|text), download-button, result-stored,
 //                 storage-warning (keys generated but not stored; also in batch)
+//                 credential-warning (e.g. a REST certificate expiring soon; also in batch and
+//                 settings after save or test)
 //   Batch         batch-select-all, batch-row (<tr>, data-mid), batch-row-select, batch-row-status,
 //                 batch-row-merchant-id, batch-copy-merchant-id, batch-row-secret (always masked),
 //                 batch-copy-secret, batch-progress, batch-count, retry-failed,
@@ -23,6 +25,8 @@
 //                 history-download, history-forget
 //   Settings      settings-profile-item (data-name), settings-add-profile, settings-profile-name,
 //                 settings-environment, settings-custom-url, settings-key-id, settings-org-id,
+//                 settings-auth-type (sharedSecret|certificate), settings-p12-choose, settings-p12-path
+//                 (the chosen file's name), settings-key-alias, settings-p12-password,
 //                 settings-meta-key, settings-secret, settings-secret-stored, settings-replace-secret,
 //                 settings-save-profile, settings-test-connection, settings-test-result,
 //                 settings-delete-profile, settings-credential-help

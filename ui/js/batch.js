@@ -2,7 +2,7 @@
 // Retry failed and Download all.
 import * as api from './api.js';
 import { h, busy, select } from './dom.js';
-import { errorSlot, errorBlock, warningBlock } from './errors.js';
+import { credentialWarnings, errorSlot, errorBlock, warningBlock } from './errors.js';
 import { icon } from './icons.js';
 import { BATCH_FORMATS, copyButton, copyField, downloadKeys, providerBadge } from './keys.js';
 import { say } from './status.js';
@@ -186,7 +186,8 @@ export function batchPane(profile) {
         if (keys.has(mid)) state.rows.set(mid, { status: 'done', key: keys.get(mid) });
         else state.rows.set(mid, { status: 'failed', failure: failures.get(mid) || { message: 'Cybersource gave no answer for this merchant. Retry it.' } });
       }
-      if (res.storageWarning) errors.el.replaceChildren(warningBlock(res.storageWarning));
+      errors.el.replaceChildren(...(res.storageWarning ? [warningBlock(res.storageWarning)] : []),
+        ...credentialWarnings(res.warnings));
       const { done, failed } = tally();
       say(`${done} generated${failed ? `, ${failed} failed` : ''}.`);
     } catch (e) {

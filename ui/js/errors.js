@@ -35,10 +35,15 @@ export function errorBlock(err, { compact = false } = {}) {
 }
 
 // Not an error, but something the user must act on now (e.g. keys that could not be stored).
-export function warningBlock(text) {
-  return h('div', { class: 'warning', role: 'alert', testid: 'storage-warning' },
+export function warningBlock(text, testid = 'storage-warning') {
+  return h('div', { class: 'warning', role: 'alert', testid },
     h('p', { class: 'error-line' }, icon('warning', 'warning-icon'),
       h('span', {}, h('span', { class: 'visually-hidden' }, 'Warning: '), text)));
+}
+
+// What a command said about the credential (e.g. a REST certificate expiring soon), one block each.
+export function credentialWarnings(list) {
+  return (list || []).map((w) => warningBlock(w, 'credential-warning'));
 }
 
 // A slot that holds at most one error; views clear it when the next attempt starts.

@@ -2,7 +2,7 @@
 // picker for the batch table.
 import * as api from './api.js';
 import { h, busy, checkbox } from './dom.js';
-import { errorSlot, warningBlock } from './errors.js';
+import { credentialWarnings, errorSlot, warningBlock } from './errors.js';
 import { icon } from './icons.js';
 import { merchantCombobox } from './combobox.js';
 import { resultCard } from './result-card.js';
@@ -79,6 +79,7 @@ function singlePane(profile) {
     card = last && last.key ? resultCard(last.key) : null;
     resultSlot.replaceChildren();
     if (last && last.warning) resultSlot.append(warningBlock(last.warning));
+    if (last) resultSlot.append(...credentialWarnings(last.warnings));
     if (card) resultSlot.append(card.el);
   }
 
@@ -94,7 +95,7 @@ function singlePane(profile) {
         const res = await api.generateKeys(profile.name, [mid]);
         const key = (res.keys || [])[0];
         if (key) {
-          session.lastResult = { profile: profile.name, key, warning: res.storageWarning };
+          session.lastResult = { profile: profile.name, key, warning: res.storageWarning, warnings: res.warnings };
           showResult();
           const label = merchantLabel(profile, mid);
           say(`Key generated for ${label || mid}.`);

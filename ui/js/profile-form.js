@@ -1,9 +1,11 @@
-// One profile: where keys are generated and with which REST credential. The shared secret is write-only:
-// it leaves this window once, in profile_save, and is never shown or sent back.
+// One profile: where keys are generated and with which REST credential. The shared secret (or, for a REST
+// certificate, the .p12 password) is write-only: it leaves this window in profile_save (and, for the key
+// alias suggestions, certificate_aliases) and is never shown or sent back. The .p12 file itself is chosen
+// and read in Rust; this window only ever holds its path.
 import * as api from './api.js';
-import { h, busy, checkbox, field, select } from './dom.js';
+import { h, busy, checkbox, field, select, uid } from './dom.js';
 import { confirmDialog } from './dialog.js';
-import { errorSlot } from './errors.js';
+import { credentialWarnings, errorSlot } from './errors.js';
 import { icon } from './icons.js';
 import { say } from './status.js';
 import { keychainName } from './state.js';
@@ -16,6 +18,14 @@ const ENVIRONMENTS = [
   ['custom', 'Custom gateway URL…'],
 ];
 const NAMED = new Set(ENVIRONMENTS.map(([v]) => v).filter((v) => v !== 'custom'));
+// The Business Center's own words for the two kinds of REST key.
+const AUTH_TYPES = [
+  ['sharedSecret', 'REST – Shared Secret'],
+  ['certificate', 'REST – Certificate'],
+];
+
+// The last part of a path, for showing a chosen file without its folders (either separator: Windows too).
+const fileName = (path) => path.split(/[\\/]/).filter(Boolean).pop() || path;
 
 export function profileForm(profile, { onSaved, onDeleted }) {
   if (profile && profile.isDemo) return demoCard(profile, { onDeleted });
@@ -27,6 +37,7 @@ export function profileForm(profile, { onSaved, onDeleted }) {
   const env = select(ENVIRONMENTS, NAMED.has(envToken) ? envToken : 'custom', { testid: 'settings-environment' });
   const url = h('input', { type: 'url', class: 'mono', value: NAMED.has(envToken) ? '' : envToken, placeholder: 'https://gateway.example.com', testid: 'settings-custom-url' });
   const urlField = field('Gateway URL', url, 'https:// anywhere, or http:// only to this computer (localhost).');
+  const authType = select(AUTH_TYPES, profile && profile.authType === 'certificate' ? 'certificate' : 'sharedSecret', { testid: 'settings-auth-type' });
   const keyId = h('input', { type: 'text', class: 'mono', value: profile ? profile.keyId || '' : '', autocomplete: 'off', spellcheck: 'false', testid: 'settings-key-id' });
   const org = h('input', { type: 'text', class: 'mono', value: profile ? profile.organizationId || '' : '', autocomplete: 'off', spellcheck: 'false', testid: 'settings-org-id' });
   const meta = checkbox('This is a meta key (created for a portfolio or account)', Boolean(profile && profile.metaKey), { testid: 'settings-meta-key' });
@@ -34,31 +45,108 @@ export function profileForm(profile, { onSaved, onDeleted }) {
   const secretField = field('Shared secret', secret, 'Paste it from the Business Center. It goes straight to the keychain.');
   const secretSlot = h('div');
 
+  // REST – Certificate: the .p12 file (a path only), its key alias and its password.
+  let p12Path = profile && profile.p12Path ? profile.p12Path : '';
+  const p12Name = h('span', { class: 'mono file-name', testid: 'settings-p12-path' });
+  const p12Choose = h('button', { type: 'button', testid: 'settings-p12-choose' }, 'Choose .p12 file…');
+  const aliasList = h('datalist', { id: uid('aliases') });
+  const keyAlias = h('input', {
+    type: 'text', class: 'mono', value: profile ? profile.keyAlias || '' : '', autocomplete: 'off', spellcheck: 'false',
+    list: aliasList.id, placeholder: 'Default: the organization id', testid: 'settings-key-alias',
+  });
+  const p12Password = h('input', { type: 'password', autocomplete: 'new-password', spellcheck: 'false', testid: 'settings-p12-password' });
+  const p12PasswordField = field('.p12 password', p12Password, 'The password set when the certificate was created. It goes straight to the keychain.');
+  const p12PasswordSlot = h('div');
+  const p12Label = h('span', { class: 'field-label', id: uid('p12') }, '.p12 file');
+  const certificateParts = [
+    h('p', { class: 'hint cert-help' }, 'In the Business Center: Payment Configuration > Key Management > Generate Key > '
+      + '“REST – Certificate”. Download the .p12 file and remember the password you set for it.'),
+    h('div', { class: 'field', role: 'group', 'aria-labelledby': p12Label.id },
+      p12Label,
+      h('p', { class: 'file-pick' }, p12Name, p12Choose)),
+    field('Key alias (optional)', keyAlias, 'The certificate’s name in the .p12 file. Leave empty to use the organization id.'),
+    aliasList,
+    p12PasswordSlot,
+  ];
+  const sharedParts = [
+    field('Key id', keyId, 'The REST shared secret key’s id, a UUID.'),
+    secretSlot,
+  ];
+  const credentialSlot = h('div');
+  const warnings = h('div');
+
+  function showP12() {
+    p12Name.textContent = p12Path ? fileName(p12Path) : 'No file chosen';
+    p12Name.title = p12Path;
+    p12Name.classList.toggle('muted', !p12Path);
+  }
+  showP12();
+
+  p12Choose.addEventListener('click', () => busy(p12Choose, 'Choosing…', async () => {
+    errors.clear();
+    try {
+      const res = await api.pickP12File();
+      if (res && !res.cancelled && res.path) {
+        p12Path = res.path;
+        aliasList.replaceChildren();
+        showP12();
+        suggestAliases();
+      }
+    } catch (e) {
+      errors.show(e);
+    }
+  }));
+
+  // The certificates the file holds, as suggestions for the key alias. Needs the password; a wrong one is
+  // not reported here (saving says so, next to the field).
+  async function suggestAliases() {
+    if (!p12Path || !p12Password.value) return;
+    try {
+      const names = await api.certificateAliases(p12Path, p12Password.value);
+      aliasList.replaceChildren(...(names || []).map((n) => h('option', { value: n })));
+    } catch {
+      aliasList.replaceChildren();
+    }
+  }
+  p12Password.addEventListener('change', suggestAliases);
+
+  const isCertificate = () => authType.value === 'certificate';
+  // A stored secret belongs to the kind of credential it was saved with: switching kinds needs a new one.
+  const storedFor = (type) => Boolean(profile && profile.secretStored && (profile.authType || 'sharedSecret') === type);
+  function showCredential() {
+    credentialSlot.replaceChildren(...(isCertificate() ? certificateParts : sharedParts));
+  }
+  authType.addEventListener('change', showCredential);
+  showCredential();
+
   const showUrl = () => { urlField.hidden = env.value !== 'custom'; };
   env.addEventListener('change', showUrl);
   showUrl();
 
-  function showSecretState() {
-    if (profile && profile.secretStored) {
-      const replace = h('button', { type: 'button', class: 'link', testid: 'settings-replace-secret' }, 'Replace secret');
+  // "Stored in <keychain>" with a Replace button, or the empty write-only field when nothing is stored.
+  function showSecretState(slot, stored, label, input, inputField, replaceText) {
+    if (stored) {
+      const replace = h('button', { type: 'button', class: 'link', testid: 'settings-replace-secret' }, replaceText);
       replace.addEventListener('click', () => {
-        secretSlot.replaceChildren(secretField);
-        secret.focus();
+        slot.replaceChildren(inputField);
+        input.focus();
       });
-      secretSlot.replaceChildren(h('div', { class: 'field' },
-        h('span', { class: 'field-label' }, 'Shared secret'),
+      slot.replaceChildren(h('div', { class: 'field' },
+        h('span', { class: 'field-label' }, label),
         h('p', { class: 'stored-secret' },
           h('span', { class: 'ok-text', testid: 'settings-secret-stored' }, icon('check'), `Stored in ${keychainName()}`),
           replace)));
     } else {
-      secretSlot.replaceChildren(secretField);
+      slot.replaceChildren(inputField);
     }
   }
-  showSecretState();
+  showSecretState(secretSlot, storedFor('sharedSecret'), 'Shared secret', secret, secretField, 'Replace secret');
+  showSecretState(p12PasswordSlot, storedFor('certificate'), '.p12 password', p12Password, p12PasswordField, 'Replace password');
 
-  const snapshot = () => JSON.stringify([name.value, env.value, url.value, keyId.value, org.value, meta.input.checked]);
+  const snapshot = () => JSON.stringify([name.value, env.value, url.value, authType.value, keyId.value, p12Path,
+    keyAlias.value, org.value, meta.input.checked]);
   const saved = snapshot();
-  const isDirty = () => isNew || snapshot() !== saved || secret.value !== '';
+  const isDirty = () => isNew || snapshot() !== saved || secret.value !== '' || p12Password.value !== '';
 
   function problem(message, input) {
     errors.show({ message });
@@ -71,29 +159,45 @@ export function profileForm(profile, { onSaved, onDeleted }) {
   function invalid() {
     if (!name.value.trim()) return problem('Give the profile a name.', name);
     if (env.value === 'custom' && !url.value.trim()) return problem('Enter the gateway URL, or choose a Cybersource environment.', url);
-    if (!keyId.value.trim()) return problem('Enter the key id from the Business Center.', keyId);
+    if (isCertificate()) {
+      if (!p12Path) return problem('Choose the .p12 file you downloaded from the Business Center.', p12Choose);
+    } else if (!keyId.value.trim()) return problem('Enter the key id from the Business Center.', keyId);
     if (meta.input.checked && !org.value.trim()) return problem('A meta key needs the portfolio or account id it was created for.', org);
-    const needsSecret = !profile || !profile.secretStored;
-    if (needsSecret && !secret.value) return problem('Paste the shared secret. The Business Center showed it once, next to the key id.', secret);
+    if (isCertificate()) {
+      if (!storedFor('certificate') && !p12Password.value) {
+        return problem('Enter the .p12 password: the one set when the certificate was created.', p12Password);
+      }
+    } else if (!storedFor('sharedSecret') && !secret.value) {
+      return problem('Paste the shared secret. The Business Center showed it once, next to the key id.', secret);
+    }
     return false;
   }
 
   // Resolves to the saved ProfileView, or null when the form is not valid or the save failed.
   async function save() {
     errors.clear();
+    warnings.replaceChildren();
     if (invalid()) return null;
+    const certificate = isCertificate();
     const input = {
       name: name.value.trim(),
       environment: env.value === 'custom' ? url.value.trim() : env.value,
-      keyId: keyId.value.trim(),
+      authType: authType.value,
+      keyId: certificate ? '' : keyId.value.trim(),
       metaKey: meta.input.checked,
     };
+    if (certificate) {
+      input.p12Path = p12Path;
+      if (keyAlias.value.trim()) input.keyAlias = keyAlias.value.trim();
+    }
     if (profile) input.originalName = profile.name;
     if (org.value.trim()) input.organizationId = org.value.trim();
-    if (secret.value) input.secret = secret.value;
+    const secretValue = certificate ? p12Password.value : secret.value;
+    if (secretValue) input.secret = secretValue;
     try {
       const view = await api.profileSave(input);
       secret.value = '';
+      p12Password.value = '';
       return view;
     } catch (e) {
       errors.show(e);
@@ -109,12 +213,13 @@ export function profileForm(profile, { onSaved, onDeleted }) {
     field('Name', name),
     field('Environment', env),
     urlField,
-    field('Key id', keyId, 'The REST shared secret key’s id, a UUID.'),
+    field('Authentication', authType, 'The kind of REST key created in the Business Center.'),
+    credentialSlot,
     field('Organization id', org, 'The MID that owns the key, or the portfolio or account id of a meta key. '
       + 'May stay empty for a merchant’s own key when you generate for one merchant at a time.'),
     meta.el,
-    secretSlot,
     errors.el,
+    warnings,
     h('div', { class: 'action-row' }, saveButton, testButton,
       h('span', { class: 'spacer' }),
       isNew ? null : h('button', { type: 'button', class: 'quiet-danger', testid: 'settings-delete-profile', onclick: remove }, icon('trash'), 'Delete…')),
@@ -143,7 +248,8 @@ export function profileForm(profile, { onSaved, onDeleted }) {
     errors.clear();
     try {
       const res = await api.profileTest(profile.name);
-      testResult.replaceChildren(h('p', { class: 'ok-text' }, icon('check'), (res && res.message) || 'Connected.'));
+      testResult.replaceChildren(h('p', { class: 'ok-text' }, icon('check'), (res && res.message) || 'Connected.'),
+        ...credentialWarnings(res && res.warnings));
     } catch (e) {
       errors.show(e);
     }
@@ -170,6 +276,7 @@ export function profileForm(profile, { onSaved, onDeleted }) {
     el: form,
     focus: () => name.focus({ preventScroll: true }),
     test: () => { testButton.focus(); testButton.click(); },
+    warn: (list) => warnings.replaceChildren(...credentialWarnings(list)),
   };
 }
 

@@ -71,6 +71,8 @@ export function mount(root, ctx, opts = {}) {
     replaceProfile(view, oldName || view.name);
     await refresh();
     open(view.name);
+    // The new form shows what saving found out about the credential (e.g. a certificate expiring soon).
+    if (view.warnings && view.warnings.length) form.warn(view.warnings);
     if (thenTest) form.test(); else form.focus();
   }
 

@@ -51,7 +51,10 @@ pub enum Command {
     History(HistoryArgs),
     /// Run the built-in KMS emulator in the foreground, for trials and tests (Ctrl-C stops it).
     #[command(
-        after_help = "Example:\n  mpos-keygen emulator --port 8089\n  mpos-keygen emulator --fault 5xx-once"
+        after_help = "Examples:\n  mpos-keygen emulator --port 8089\n  mpos-keygen emulator --fault 5xx-once\n  \
+mpos-keygen emulator --certificate merchant.pem --certificate-org acme_mid\n\n\
+--certificate makes the emulator also accept requests signed with that REST certificate's private key\n\
+(a profile added with --p12), for the merchant, account or portfolio id given by --certificate-org."
     )]
     Emulator(EmulatorArgs),
 }
@@ -260,6 +263,17 @@ pub struct EmulatorArgs {
     /// Misbehave on purpose: none, 5xx-once, 401, slow, garbage, cut-off, close.
     #[arg(long, value_name = "NAME", value_parser = parse_fault)]
     pub fault: Option<Fault>,
+    /// Also accept JWTs signed with this REST certificate (PEM or DER; its subject needs a serialNumber,
+    /// the JWT kid). Repeatable.
+    #[arg(long, value_name = "CERT.pem|.der", requires = "certificate_org")]
+    pub certificate: Vec<PathBuf>,
+    /// Who owns the certificate(s): a MID, or a portfolio/account id with --certificate-meta. Give it once
+    /// for every --certificate, or once per --certificate in the same order.
+    #[arg(long, value_name = "ORG", requires = "certificate")]
+    pub certificate_org: Vec<String>,
+    /// The certificate(s) are portfolio/account meta keys: requests name the transacting merchant.
+    #[arg(long, requires = "certificate")]
+    pub certificate_meta: bool,
 }
 
 fn parse_fault(s: &str) -> Result<Fault, String> {

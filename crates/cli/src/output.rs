@@ -8,21 +8,35 @@ pub fn print_error(e: &CliError) {
     let mut lines = e.message.lines().filter(|l| !l.trim().is_empty());
     let first = lines.next().unwrap_or("Something went wrong.");
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "error: {first}");
+    let _ = writeln!(err, "error: {}", printable(first));
     for line in lines
         .chain(e.detail.lines())
         .filter(|l| !l.trim().is_empty())
     {
-        let _ = writeln!(err, "  {line}");
+        let _ = writeln!(err, "  {}", printable(line));
     }
+}
+
+/// The line with control characters written as escapes (`\u{1b}`): messages echo what was typed (a MID,
+/// a profile name), and a terminal escape sequence in it must not drive the user's terminal.
+fn printable(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    for c in line.chars() {
+        if c.is_control() && c != '\t' {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Prints a warning to stderr, detail indented under it.
 pub fn warn(message: &str, detail: &str) {
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "warning: {message}");
+    let _ = writeln!(err, "warning: {}", printable(message));
     for line in detail.lines().filter(|l| !l.trim().is_empty()) {
-        let _ = writeln!(err, "  {line}");
+        let _ = writeln!(err, "  {}", printable(line));
     }
 }
 

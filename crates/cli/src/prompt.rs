@@ -90,7 +90,10 @@ fn parse_secret(raw: &str) -> Result<SecretString, CliError> {
             "The secret contains spaces or line breaks. Give only the shared secret from the Business Center, on one line.",
         ));
     }
-    Ok(SecretString::new(secret.to_string()))
+    let secret = SecretString::new(secret.to_string());
+    // Refused now rather than stored and refused at the first request.
+    mpos_kms::signing::decode_shared_secret(&secret)?;
+    Ok(secret)
 }
 
 /// The password as typed: only the line ending `echo` adds is dropped, since spaces may belong to it.

@@ -28,7 +28,7 @@ pub async fn generate_keys<R: Runtime>(
     // the whole run goes to a blocking thread of the same runtime instead of stalling an async worker.
     let worker = app.clone();
     let name = profile.clone();
-    let report = tauri::async_runtime::spawn_blocking(move || {
+    let (report, warnings) = tauri::async_runtime::spawn_blocking(move || {
         let state = worker.try_state::<AppState>().ok_or_else(|| {
             problem(
                 "internal",
@@ -49,16 +49,17 @@ pub async fn generate_keys<R: Runtime>(
         report.keys.len(),
         report.failures.len()
     );
-    Ok(GenerateView::new(&report))
+    Ok(GenerateView::new(&report, warnings))
 }
 
 /// Connects with the profile and asks for the keys; the vault keeps them when "remember" is on, this run always.
+/// Also returns the credential's warnings (a REST certificate expiring soon).
 async fn generate_report<R: Runtime>(
     app: &AppHandle<R>,
     state: &AppState,
     profile: &str,
     mids: &[String],
-) -> CmdResult<GenerateReport> {
+) -> CmdResult<(GenerateReport, Vec<String>)> {
     let keygen = &state.keygen;
     let remember = keygen
         .config()
@@ -80,5 +81,5 @@ async fn generate_report<R: Runtime>(
         .map_err(payload)?;
     // Into this run's memory at once, so copy and export work even if the window reloads meanwhile.
     state.remember(&report);
-    Ok(report)
+    Ok((report, conn.client.warnings()))
 }

@@ -170,3 +170,129 @@ fn emulator_fault_and_port_options() {
         2,
     );
 }
+
+/// `--certificate` (PEM here, DER below) makes the emulator accept a `.p12` profile made from that
+/// certificate: the banner names it, and `profile test` and `generate` work against it.
+#[test]
+fn emulator_accepts_a_given_rest_certificate() {
+    use crate::test_certificates::{self, CERT_MID, PASSWORD, SERIAL};
+    use base64::Engine as _;
+
+    let cert = test_certificates::valid();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p12 = cert.write_p12(dir.path(), "merchant.p12");
+    let body = base64::engine::general_purpose::STANDARD.encode(&cert.der);
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).expect("ascii"))
+        .collect();
+    let pem = dir.path().join("merchant.pem");
+    std::fs::write(
+        &pem,
+        format!(
+            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+            lines.join("\n")
+        ),
+    )
+    .expect("write pem");
+    let der = dir.path().join("merchant.der");
+    std::fs::write(&der, &cert.der).expect("write der");
+
+    for file in [&pem, &der] {
+        let home = Home::new();
+        let (child, fields, _) = start(
+            &home,
+            &[
+                "--certificate",
+                file.to_str().expect("utf-8 path"),
+                "--certificate-org",
+                CERT_MID,
+            ],
+        );
+        let url = field(&fields, "URL").to_string();
+        assert_eq!(
+            field(&fields, "Certificate"),
+            format!("serialNumber {SERIAL} for {CERT_MID}")
+        );
+        // The demo's shared secret still works next to the certificate.
+        assert_eq!(field(&fields, "Key id"), mpos_emulator::demo::KEY_ID);
+
+        home.cmd()
+            .args(["profile", "add", "emu-cert", "--env", &url, "--p12"])
+            .arg(&p12)
+            .args(["--org", CERT_MID])
+            .write_stdin(PASSWORD)
+            .assert()
+            .success();
+        let tested = home
+            .cmd()
+            .args(["profile", "test", "emu-cert"])
+            .output()
+            .expect("runs");
+        assert_code(&tested, 0);
+        let generated = home.generate(&[CERT_MID, "--format", "json"]);
+        assert_code(&generated, 0);
+        let doc: serde_json::Value =
+            serde_json::from_slice(&generated.stdout).expect("json output");
+        assert_eq!(doc["keys"][0]["cybersourceMerchantId"], CERT_MID, "{doc}");
+        interrupt(child);
+    }
+}
+
+#[test]
+fn emulator_certificate_options_are_checked() {
+    let home = Home::new();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let garbage = dir.path().join("garbage.pem");
+    std::fs::write(&garbage, "not a certificate").expect("write");
+    let garbage = garbage.to_str().expect("utf-8 path");
+    let run = |args: &[&str]| {
+        home.cmd()
+            .arg("emulator")
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+
+    // A certificate without its owner, or an owner without a certificate: clap refuses.
+    assert_code(&run(&["--certificate", garbage]), 2);
+    assert_code(&run(&["--certificate-org", "m"]), 2);
+    let bad = run(&["--certificate", garbage, "--certificate-org", "m"]);
+    assert_code(&bad, 2);
+    assert!(
+        stderr(&bad).contains("cannot be used as a REST certificate"),
+        "{}",
+        stderr(&bad)
+    );
+    let missing = run(&[
+        "--certificate",
+        "/nonexistent/c.pem",
+        "--certificate-org",
+        "m",
+    ]);
+    assert_code(&missing, 2);
+    assert!(
+        stderr(&missing).contains("cannot be read"),
+        "{}",
+        stderr(&missing)
+    );
+    let mismatched = run(&[
+        "--certificate",
+        garbage,
+        "--certificate",
+        garbage,
+        "--certificate-org",
+        "a",
+        "--certificate-org",
+        "b",
+        "--certificate-org",
+        "c",
+    ]);
+    assert_code(&mismatched, 2);
+    assert!(
+        stderr(&mismatched).contains("once per --certificate"),
+        "{}",
+        stderr(&mismatched)
+    );
+}
