@@ -10,6 +10,7 @@ use mpos_kms::{
 };
 use sha2::{Digest as _, Sha256};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -35,6 +36,8 @@ enum Step {
 /// Serves one [`Step`] per connection, in order, on 127.0.0.1; stops after the last step or 10 s idle.
 struct Responder {
     base_url: Url,
+    /// Connections accepted, whether or not a request could be read on them.
+    accepted: Arc<AtomicUsize>,
     requests: Arc<Mutex<Vec<Vec<u8>>>>,
     task: JoinHandle<()>,
 }
@@ -51,6 +54,8 @@ impl Responder {
         let base_url = Url::parse(&format!("http://{}", listener.local_addr().unwrap())).unwrap();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let seen = requests.clone();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let accepts = accepted.clone();
         let task = tokio::spawn(async move {
             for step in steps {
                 let Ok(Ok((mut sock, _))) =
@@ -58,6 +63,7 @@ impl Responder {
                 else {
                     return;
                 };
+                accepts.fetch_add(1, Ordering::SeqCst);
                 let reply = match step {
                     Step::Blurt(bytes) => {
                         let mut hello = [0u8; 4096];
@@ -84,9 +90,14 @@ impl Responder {
         });
         Responder {
             base_url,
+            accepted,
             requests,
             task,
         }
+    }
+
+    fn connections(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
     }
 
     fn request_count(&self) -> usize {
@@ -416,8 +427,9 @@ async fn a_slow_answer_times_out_without_a_retry() {
         }
         other => panic!("{other:?}"),
     }
+    // A generous bound: only a client that ignored its timeout would get near it.
     assert!(
-        started.elapsed() < Duration::from_secs(2),
+        started.elapsed() < Duration::from_secs(10),
         "{:?}",
         started.elapsed()
     );
@@ -490,7 +502,7 @@ async fn a_closed_port_is_connection_refused_after_two_quick_retries() {
     // Two pauses (200 ms + 600 ms) show the two retries of a failed connect.
     let took = started.elapsed();
     assert!(
-        took >= Duration::from_millis(800) && took < Duration::from_secs(3),
+        took >= Duration::from_millis(800) && took < Duration::from_secs(30),
         "{took:?}"
     );
 }
@@ -522,7 +534,6 @@ async fn https_to_a_plain_http_server_is_a_tls_failure_and_not_retried() {
     .await;
     let port = r.base_url.port().unwrap();
     let client = client(Url::parse(&format!("https://127.0.0.1:{port}")).unwrap());
-    let started = Instant::now();
     match only_error(&client, "m_1").await {
         KmsError::Network {
             kind: NetworkKind::Tls,
@@ -539,11 +550,8 @@ async fn https_to_a_plain_http_server_is_a_tls_failure_and_not_retried() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(
-        started.elapsed() < Duration::from_millis(200),
-        "a TLS failure is not retried: {:?}",
-        started.elapsed()
-    );
+    // The client returns only after any retries, so a second connection would be counted by now.
+    assert_eq!(r.connections(), 1, "a TLS failure is not retried");
 }
 
 // ---- chunks ----------------------------------------------------------------------------------------------
