@@ -880,7 +880,7 @@ fn certificate_input_is_checked() {
     let shared = h.ok(
         "profile_save",
         json!({ "input": { "name": "shared", "environment": url, "keyId": demo::KEY_ID,
-                "metaKey": false, "secret": "some secret" } }),
+                "metaKey": false, "secret": "c29tZSBzZWNyZXQ=" } }),
     );
     assert_eq!(shared["authType"], "sharedSecret");
     assert_eq!(shared["p12Path"], Value::Null);

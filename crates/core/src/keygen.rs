@@ -92,6 +92,20 @@ impl Keygen {
         if let (true, true, Some(password)) = (certificate, needs_secret, &secret) {
             connection::check_certificate(&profile, password)?;
         }
+        // So is a shared secret that is not base64: stored, it would only fail when keys are asked for.
+        if let (false, true, Some(shared)) = (certificate, needs_secret, &secret) {
+            mpos_kms::signing::decode_shared_secret(shared)?;
+        }
+        // Normalized and checked against the current config before any secret is stored: a refused
+        // profile must leave no secret behind (nor replace the secret of the profile that has this name),
+        // and the secret must be filed under the name the profile is saved with (trimmed).
+        let mut profile = profile;
+        profile.normalize()?;
+        let mut dry_run = self.config.load()?;
+        match original {
+            Some(old) => dry_run.replace_profile(old, profile.clone())?,
+            None => dry_run.add_profile(profile.clone())?,
+        }
         let renamed_from = original.filter(|o| *o != profile.name);
         let new_account = profile_account(&profile.name);
         match (&secret, renamed_from) {

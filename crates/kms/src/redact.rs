@@ -77,10 +77,16 @@ fn split_string_literal(s: &str) -> (&str, &str) {
 }
 
 fn is_secret_name(literal: &str) -> bool {
-    let name = literal
+    let raw = literal
         .strip_prefix('"')
         .and_then(|l| l.strip_suffix('"'))
         .unwrap_or("");
+    // `"k\u0065y"` is the member `key` to a JSON parser (and so an issued key): compare names decoded.
+    let decoded = raw
+        .contains('\\')
+        .then(|| serde_json::from_str::<String>(literal).ok())
+        .flatten();
+    let name = decoded.as_deref().unwrap_or(raw);
     SECRET_NAMES.iter().any(|s| name.eq_ignore_ascii_case(s))
 }
 
@@ -113,6 +119,17 @@ mod tests {
         );
         assert_eq!(redact(r#"{"key":""#), r#"{"key":"<redacted>""#);
         assert_eq!(redact(r#"{"key":"#), r#"{"key":"#);
+    }
+
+    #[test]
+    fn names_written_with_escapes_are_still_redacted() {
+        // Found by the kms_answer fuzz target: the parser reads this member as the key.
+        assert_eq!(
+            redact(r#"{"k\u0065y":"SECRET1","s\u0065cret":2,"keyId":"k\u0065y"}"#),
+            r#"{"k\u0065y":"<redacted>","s\u0065cret":"<redacted>","keyId":"k\u0065y"}"#
+        );
+        assert_eq!(redact(r#"{"k\"ey":"x"}"#), r#"{"k\"ey":"x"}"#);
+        assert_eq!(redact(r#"{"k\u00":"x"}"#), r#"{"k\u00":"x"}"#);
     }
 
     #[test]

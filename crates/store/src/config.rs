@@ -247,8 +247,7 @@ impl ConfigStore {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Read::Missing),
             Err(e) => return Err(StoreError::io("read", &self.path, &e)),
         };
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-        Ok(match serde_json::from_slice::<Config>(bytes) {
+        Ok(match parse_config(&bytes) {
             Ok(config) => Read::Parsed(config),
             Err(e) => {
                 log::warn!("{} is not valid: {e}", self.path.display());
@@ -256,6 +255,13 @@ impl ConfigStore {
             }
         })
     }
+}
+
+/// Parses the bytes of a `config.json` exactly as [`ConfigStore::load`] does: a UTF-8 BOM is allowed,
+/// unknown fields are ignored, missing ones take their defaults. `Err` carries the parser's message.
+pub fn parse_config(bytes: &[u8]) -> Result<Config, String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    serde_json::from_slice::<Config>(bytes).map_err(|e| e.to_string())
 }
 
 enum Read {
