@@ -13,9 +13,11 @@ import datetime
 import hashlib
 import io
 import json
+import os
 import subprocess
 import time
 import uuid
+from pathlib import Path
 
 from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
@@ -538,3 +540,33 @@ def test_closing_with_an_unsaved_key_asks_first(driver):
     while window_exists(TITLE) and time.time() < deadline:
         time.sleep(0.2)
     assert not window_exists(TITLE), "Quit anyway ends the app"
+
+
+def _exported_secrets(save_dir):
+    """Every generated secret the app wrote to the explicit exports (the only place they may be)."""
+    found = set()
+    for path in save_dir.iterdir():
+        if path.suffix == ".json":
+            found.update(k["merchantSecret"] for k in json.loads(path.read_text())["keys"])
+        elif path.suffix == ".csv":
+            found.update(r["merchant_secret"] for r in csv.DictReader(io.StringIO(path.read_text())))
+    return {s for s in found if s}
+
+
+def test_no_secret_is_left_outside_the_exports(scratch, emulator, save_dir):
+    # Runs last: the whole flow above is done and the app has quit, so every file it writes is written.
+    secrets = _exported_secrets(save_dir) | {emulator["secret"], seen["secret"]}
+    assert len(secrets) >= 3, "the flow exported keys to look for"
+    roots = [scratch / "config", scratch / "data"]
+    if os.environ.get("XDG_CACHE_HOME"):
+        roots.append(Path(os.environ["XDG_CACHE_HOME"]))
+    scanned, leaks = 0, []
+    for root in roots:
+        for path in root.rglob("*"):
+            if not path.is_file() or path.is_symlink():
+                continue
+            data = path.read_bytes()
+            scanned += 1
+            leaks += [f"{path}: {s[:6]}…" for s in secrets if s.encode() in data]
+    assert scanned >= 2, f"expected the config and history files, scanned {scanned}"
+    assert not leaks, leaks
