@@ -73,7 +73,9 @@ for target in "${targets[@]}"; do
     echo "   ok: $runs executions, corpus $(find "$work" -type f | wc -l) inputs"
   else
     echo "   FAILED: $target (last lines of $log below; the input is in fuzz/artifacts/$target/)"
-    grep -v '^ *at \|^ *[0-9]*: ' "$log" | tail -n 40
+    # The panic message, and the backtrace frames in this project's code.
+    grep -v -E '^ +at (/rustc/|.*/\.cargo/registry/)|^ +[0-9]+: +(std|core|alloc|libfuzzer_sys|__rustc|rust_)' "$log" |
+      tail -n 60
     failed+=("$target")
   fi
 done
