@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Benchmarks that print numbers (BENCHMARKS.md holds the latest). Builds release binaries, then measures:
+#   1. one key, whole process: `mpos-keygen generate MID` vs the official Python SDK's signing
+#      (benches/sdk_generate.py), both against the local KMS emulator, interleaved, medians and ratio;
+#   2. batch: `generate --all` for profiles of 100, 1,000 and 5,000 merchants: wall time and peak RSS;
+#   3. signing one request: the criterion bench crates/kms/benches/signing.rs, ns/op;
+#   4. the desktop app beside a hello-world Tauri window (benches/floor-app) under Xvfb: start to visible
+#      window, PSS of the app and its WebKit processes after 5 s, stripped binary size.
+# Like scripts/test, everything runs in a scratch folder with a private D-Bus session and a throwaway
+# unlocked GNOME Keyring, so the keys the CLI keeps go to a real keychain but never to yours.
+#   benches/run.sh           full run, targets marked met or missed (~7 min on 2 cores once built)
+#   benches/run.sh --quick   few iterations and no targets, for CI (a couple of minutes once built)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+quick=0
+case "${1:-}" in
+  "") ;;
+  --quick) quick=1 ;;
+  *) echo "usage: benches/run.sh [--quick]" >&2; exit 2 ;;
+esac
+
+export PATH="$HOME/.cargo/bin:$PATH"
+
+echo "== packages (Xvfb, D-Bus, GNOME Keyring, xdotool, GNU time)" >&2
+packages=(xvfb xauth dbus dbus-x11 gnome-keyring xdotool time python3-venv)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+echo "== the official Python SDK in target/bench-venv" >&2
+venv=$root/target/bench-venv
+if ! "$venv/bin/python" -c "import CyberSource" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "cybersource-rest-client-python==0.0.80"
+fi
+
+echo "== release builds" >&2
+cargo build --release --locked -p mpos-keygen -p mpos-keygen-app
+# The floor builds with the same release profile: as a workspace member once the root Cargo.toml lists
+# benches/floor-app, until then as its own workspace with its own target dir.
+target_dir=${CARGO_TARGET_DIR:-$root/target}
+if cargo metadata --no-deps --format-version 1 --locked | grep -q '"name":"floor-app"'; then
+  cargo build --release --locked -p floor-app
+  floor_bin=$target_dir/release/floor-app
+else
+  CARGO_TARGET_DIR=$target_dir/floor cargo build --release --manifest-path benches/floor-app/Cargo.toml
+  floor_bin=$target_dir/floor/release/floor-app
+fi
+cli=$target_dir/release/mpos-keygen
+app=$target_dir/release/mpos-keygen-app
+
+scratch=$(mktemp -d /tmp/mpos-keygen-bench.XXXXXX)
+trap 'rm -rf "$scratch"' EXIT
+results=$scratch/results.jsonl
+
+echo "== 3. signing one request (criterion)" >&2
+criterion_args=()
+[ "$quick" -eq 1 ] && criterion_args+=(--quick)
+cargo bench --locked -p mpos-kms --bench signing -- "${criterion_args[@]}" >&2
+python3 benches/bench.py signing "$results" "$target_dir/criterion"
+
+python3 benches/bench.py sizes "$results" "app=$app" "floor=$floor_bin" "cli=$cli"
+
+mkdir -p "$scratch"/{config,data,cache,run}
+chmod 700 "$scratch/run"
+export XDG_CONFIG_HOME=$scratch/config XDG_DATA_HOME=$scratch/data XDG_CACHE_HOME=$scratch/cache \
+  XDG_RUNTIME_DIR=$scratch/run
+export BENCH_ROOT=$root BENCH_SCRATCH=$scratch BENCH_RESULTS=$results BENCH_QUICK=$quick BENCH_CLI=$cli \
+  BENCH_APP=$app BENCH_FLOOR=$floor_bin BENCH_PYTHON=$venv/bin/python
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+dbus-run-session -- bash "$root/benches/run-in-session.sh"
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+echo
+echo "mPOS Key Generator benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), \`benches/run.sh${1:+ $1}\`"
+echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)," \
+  "$(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) memory, $(uname -sr)," \
+  "$(rustc --version | cut -d' ' -f1-2)"
+echo "load average (1, 5, 15 min) before benchmarks 1, 2, 4: $load_before; after: $load_after"
+echo
+thresholds=()
+[ "$quick" -eq 0 ] && thresholds=(--thresholds)
+python3 benches/bench.py table "$results" "${thresholds[@]}"
