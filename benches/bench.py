@@ -227,6 +227,10 @@ def desktop(results, runs, settle_secs, app_bin, app_title, floor_bin, floor_tit
             retried[who] += retries
             if i > 0:
                 samples[who].append(sample)
+    missing = sum("ready_ms" not in s for s in samples["app"])
+    if missing:
+        sys.exit(f"bench: {missing} of {runs} app starts printed no `ready <ms>` line (app_ready, "
+                 "MPOS_KEYGEN_BENCH_READY=1): time to usable cannot be measured")
     for who, got in samples.items():
         ready = [s["ready_ms"] for s in got if "ready_ms" in s]
         record(results, bench="desktop", who=who, runs=runs,
@@ -294,15 +298,13 @@ def table(results, *flags):
     if app and floor:
         a, f = app[0], floor[0]
         ratio = a["mapped_ms"] / f["mapped_ms"]
-        ok = a["mapped_ms"] < 500 and ratio <= 1.5
         print(f"| desktop: start → window visible, median of {a['runs']} | {a['mapped_ms']:.0f} ms | floor "
-              f"{f['mapped_ms']:.0f} ms | {ratio:.2f}× | < 0.5 s and ≤ 1.5× | {verdict(ok)} |")
-        if a["ready_ms"] is not None:
-            print(f"| desktop: start → `ready` (merchant list rendered) | {a['ready_ms']:.0f} ms | | | < 0.5 s | "
-                  f"{verdict(a['ready_ms'] < 500)} |")
-        else:
-            print("| desktop: start → `ready` (merchant list rendered) | not measured: the app prints no "
-                  "`ready <ms>` line yet | | | < 0.5 s | |")
+              f"{f['mapped_ms']:.0f} ms | {ratio:.2f}× | | |")
+        ratio = a["ready_ms"] / f["mapped_ms"]
+        ok = a["ready_ms"] < 500 and ratio <= 1.5
+        print(f"| desktop: start → usable (`ready`: merchant list painted), median of {a['runs']} | "
+              f"{a['ready_ms']:.0f} ms | floor's window visible {f['mapped_ms']:.0f} ms | {ratio:.2f}× | "
+              f"< 0.5 s and ≤ 1.5× | {verdict(ok)} |")
         ratio = a["pss_kb"] / f["pss_kb"]
         print(f"| desktop: PSS of app + WebKit processes at 5 s | {a['pss_kb'] / 1024:.1f} MiB | floor "
               f"{f['pss_kb'] / 1024:.1f} MiB | {ratio:.2f}× | ≤ 1.1× | {verdict(ratio <= 1.1)} |")

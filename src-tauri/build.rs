@@ -24,6 +24,7 @@ const COMMANDS: &[&str] = &[
     "history_forget",
     "settings_save",
     "app_quit",
+    "app_ready",
 ];
 
 fn main() {

@@ -24,6 +24,7 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         .invoke_handler(tauri::generate_handler![
             commands::app::app_state,
             commands::app::app_quit,
+            commands::app::app_ready,
             commands::profiles::profile_save,
             commands::profiles::profile_delete,
             commands::profiles::profile_test,

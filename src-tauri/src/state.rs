@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 /// A key generated in this run. Kept in memory (zeroized on drop) so copy, reveal and export work even when
 /// "remember generated keys" is off or the vault could not keep it.
@@ -78,6 +79,8 @@ pub struct AppState {
     generating: AtomicBool,
     quitting: AtomicBool,
     clipboard_generation: AtomicU64,
+    started: Instant,
+    ready_reported: AtomicBool,
 }
 
 /// Held while a generate request runs; dropping it lets the next one start.
@@ -99,7 +102,15 @@ impl AppState {
             generating: AtomicBool::new(false),
             quitting: AtomicBool::new(false),
             clipboard_generation: AtomicU64::new(0),
+            started: Instant::now(),
+            ready_reported: AtomicBool::new(false),
         }
+    }
+
+    /// The time from start to the first screen, the first time the UI reports it; `None` after that (a
+    /// reloaded page reports again, but start-up happened once).
+    pub fn first_ready(&self) -> Option<Duration> {
+        (!self.ready_reported.swap(true, Ordering::SeqCst)).then(|| self.started.elapsed())
     }
 
     /// Claims the one generate slot; `None` while another generate runs (a double click sends one request).

@@ -149,6 +149,22 @@ fn first_run_state_is_empty_with_defaults() {
 }
 
 #[test]
+fn the_first_painted_screen_is_reported_once() {
+    let h = harness();
+    assert_eq!(h.ok("app_ready", json!({})), Value::Null);
+    assert_eq!(
+        h.state().first_ready(),
+        None,
+        "app_ready took the start-up time"
+    );
+    // A reloaded page reports again; start-up happened once, so nothing more is logged.
+    assert_eq!(h.ok("app_ready", json!({})), Value::Null);
+    let fresh = harness();
+    assert!(fresh.state().first_ready().is_some());
+    assert_eq!(fresh.state().first_ready(), None);
+}
+
+#[test]
 fn demo_generate_reveal_and_history_without_secrets() {
     let h = harness();
     let progress = Arc::new(Mutex::new(Vec::new()));

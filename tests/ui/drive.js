@@ -123,6 +123,10 @@ function noHorizontalScroll(where) {
 async function runChecks() {
   // Combobox: typing filters, arrows move, Enter chooses.
   const input = await el('merchant-combobox');
+  // Start-up: once the first screen is painted the app is told, once (benches/run.sh times it).
+  await waitFor(() => calls('app_ready') === 1, 'app_ready after the first paint');
+  const order = mock.calls.map((c) => c.cmd);
+  expect(order.indexOf('app_ready') > order.indexOf('app_state'), 'app_ready is reported after app_state, once');
   type(input, 'munich');
   expect($$('merchant-option').length === 1, 'typing filters the merchant list');
   key(input, 'Enter');

@@ -101,6 +101,7 @@
   }
 
   const commands = {
+    app_ready: () => null,
     app_state: () => ({
       profiles: clone(db.profiles), activeProfile: db.active, settings: clone(db.settings),
       keychainName: 'GNOME Keyring', version: '0.1.0',

@@ -65,6 +65,7 @@ export const historyList = (profile) => call('history_list', profile ? { profile
 export const historyForget = (keyId) => call('history_forget', { keyId });
 export const settingsSave = (settings) => call('settings_save', { settings });
 export const appQuit = () => call('app_quit');
+export const appReady = () => call('app_ready');
 
 export const EVENTS = {
   progress: 'generate-progress',

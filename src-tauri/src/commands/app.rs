@@ -52,6 +52,23 @@ pub async fn app_state<R: Runtime>(
     })
 }
 
+/// Set to 1 by benches/run.sh: `app_ready` then prints `ready <ms>` on stdout, which the bench reads.
+pub const BENCH_READY_ENV: &str = "MPOS_KEYGEN_BENCH_READY";
+
+/// Called by the UI once its first screen (the merchant list, or the welcome screen) has been painted: logs
+/// the time since start, and prints it for the benchmark when asked to.
+#[tauri::command]
+pub fn app_ready(state: State<'_, AppState>) {
+    let Some(elapsed) = state.first_ready() else {
+        return;
+    };
+    let ms = elapsed.as_secs_f64() * 1000.0;
+    log::info!("first screen painted {ms:.0} ms after start");
+    if std::env::var_os(BENCH_READY_ENV).is_some_and(|v| v == "1") {
+        println!("ready {ms:.1}");
+    }
+}
+
 /// Quits after the user confirmed closing with unsaved keys; this run's keys are zeroized on the way out.
 #[tauri::command]
 pub async fn app_quit<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> CmdResult<()> {
