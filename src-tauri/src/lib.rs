@@ -84,6 +84,8 @@ pub fn hold_close<R: Runtime>(app: &AppHandle<R>) -> bool {
 
 /// Starts the desktop app with the OS config dirs and keychain.
 pub fn run() {
+    #[cfg(target_os = "linux")]
+    draw_without_gpu_buffers();
     let keygen = match mpos_core::Keygen::open_os() {
         Ok(k) => k,
         Err(e) => {
@@ -109,6 +111,20 @@ pub fn run() {
     if let Err(e) = build(builder).run(tauri::generate_context!("../tauri.conf.json")) {
         eprintln!("mPOS Key Generator stopped with an error: {e}");
         std::process::exit(1);
+    }
+}
+
+/// Makes WebKitGTK draw the page in shared memory instead of GPU (DMA-BUF) buffers, unless the user chose.
+///
+/// Why: the GPU path loads Mesa into the app and the web process (with LLVM where GL runs in software) for
+/// about 60 MiB of PSS, measured with benches/run.sh, and this window of forms and lists never animates
+/// enough to gain from it. It also sidesteps WebKitGTK's blank-window bugs on some NVIDIA drivers. Runs
+/// first in `run`, before any thread exists, because it changes the process environment.
+#[cfg(target_os = "linux")]
+fn draw_without_gpu_buffers() {
+    const VAR: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
+    if std::env::var_os(VAR).is_none() {
+        std::env::set_var(VAR, "1");
     }
 }
 

@@ -161,6 +161,11 @@ def driver(scratch):
         "XDG_DATA_HOME": str(scratch / "data"),
         "MPOS_KEYGEN_E2E_SAVE_DIR": str(scratch / "exports"),
         "MPOS_KEYGEN_E2E_OPEN_FILE": str(scratch / OPEN_DIALOG_ANSWER),
+        # The app draws in shared memory by default (src-tauri/src/lib.rs, draw_without_gpu_buffers), but
+        # WebKitWebDriver 2.50 never answers the new-session request when the page is drawn that way: it
+        # waits for a GPU presentation update. So the window under WebDriver keeps WebKit's GPU path; the
+        # default path is what scripts/test-package starts and photographs, and what benches/run.sh times.
+        "WEBKIT_DISABLE_DMABUF_RENDERER": "0",
     })
     tauri_driver = shutil.which("tauri-driver") or str(Path.home() / ".cargo" / "bin" / "tauri-driver")
     log = open(SHOTS / "tauri-driver.log", "w")
