@@ -44,17 +44,15 @@ if ! "$venv/bin/python" -c "import CyberSource" 2>/dev/null; then
 fi
 
 echo "== release builds" >&2
-cargo build --release --locked -p mpos-keygen -p mpos-keygen-app
-# The floor builds with the same release profile: as a workspace member once the root Cargo.toml lists
-# benches/floor-app, until then as its own workspace with its own target dir.
+# Built as scripts/release builds them for the packages (so CI reuses the package stage's build): the CLI on
+# its own, the app with `tauri/custom-protocol` (it serves ui/ from the binary). The floor gets the same
+# feature and release profile, in its own workspace and target dir.
+cargo build --release --locked -p mpos-keygen
+cargo build --release --locked -p mpos-keygen-app --features tauri/custom-protocol
 target_dir=${CARGO_TARGET_DIR:-$root/target}
-if cargo metadata --no-deps --format-version 1 --locked | grep -q '"name":"floor-app"'; then
-  cargo build --release --locked -p floor-app
-  floor_bin=$target_dir/release/floor-app
-else
-  CARGO_TARGET_DIR=$target_dir/floor cargo build --release --manifest-path benches/floor-app/Cargo.toml
-  floor_bin=$target_dir/floor/release/floor-app
-fi
+CARGO_TARGET_DIR=$target_dir/floor cargo build --release --locked --manifest-path benches/floor-app/Cargo.toml \
+  --features tauri/custom-protocol
+floor_bin=$target_dir/floor/release/floor-app
 cli=$target_dir/release/mpos-keygen
 app=$target_dir/release/mpos-keygen-app
 
