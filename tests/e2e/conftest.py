@@ -155,6 +155,8 @@ def driver(scratch):
     """tauri-driver and one session on the debug app, with fresh XDG folders and the dialog seam."""
     assert APP.exists(), f"build the app first: cargo build -p mpos-keygen-app ({APP} is missing)"
     SHOTS.mkdir(parents=True, exist_ok=True)
+    for stale in SHOTS.glob("FAILED-*.png"):   # from an earlier run: only this run's failures are shown
+        stale.unlink()
     env = dict(os.environ)
     env.update({
         "XDG_CONFIG_HOME": str(scratch / "config"),
