@@ -569,4 +569,10 @@ def test_no_secret_is_left_outside_the_exports(scratch, emulator, save_dir):
             scanned += 1
             leaks += [f"{path}: {s[:6]}…" for s in secrets if s.encode() in data]
     assert scanned >= 2, f"expected the config and history files, scanned {scanned}"
+    # The app's stdout and stderr (its log lines too) and WebKitWebDriver's output: tauri-driver writes them
+    # all to this file.
+    driver_log = SHOTS / "tauri-driver.log"
+    output = driver_log.read_bytes()
+    assert b"first screen painted" in output, "the app's own log lines should reach the driver log"
+    leaks += [f"{driver_log}: {s[:6]}…" for s in secrets if s.encode() in output]
     assert not leaks, leaks
