@@ -19,7 +19,6 @@ const COMMANDS: &[&str] = &[
     "key_reveal",
     "copy_value",
     "export_keys",
-    "keys_dismiss",
     "history_list",
     "history_forget",
     "settings_save",

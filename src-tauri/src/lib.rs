@@ -40,7 +40,6 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::keys::key_reveal,
             commands::keys::copy_value,
             commands::keys::export_keys,
-            commands::keys::keys_dismiss,
             commands::history::history_list,
             commands::history::history_forget,
             commands::settings::settings_save,
@@ -84,6 +83,7 @@ pub fn hold_close<R: Runtime>(app: &AppHandle<R>) -> bool {
 
 /// Starts the desktop app with the OS config dirs and keychain.
 pub fn run() {
+    let started = std::time::Instant::now();
     #[cfg(target_os = "linux")]
     draw_without_gpu_buffers();
     let keygen = match mpos_core::Keygen::open_os() {
@@ -93,7 +93,7 @@ pub fn run() {
             std::process::exit(1);
         }
     };
-    let state = AppState::new(keygen, DialogSeam::from_env());
+    let state = AppState::new(keygen, DialogSeam::from_env()).started_at(started);
     // Single-instance first: a second launch only focuses the running window.
     let builder = Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {

@@ -107,6 +107,12 @@ impl AppState {
         }
     }
 
+    /// Counts the start-up time from `started` (the start of `run`) instead of from this value's creation.
+    pub fn started_at(mut self, started: Instant) -> Self {
+        self.started = started;
+        self
+    }
+
     /// The time from start to the first screen, the first time the UI reports it; `None` after that (a
     /// reloaded page reports again, but start-up happened once).
     pub fn first_ready(&self) -> Option<Duration> {

@@ -1,6 +1,7 @@
-//! The three lists of the app's commands agree: the handlers registered in `lib.rs`, the app manifest in
-//! `build.rs` (which makes an `allow-*` permission for each) and the main window's capability. A command
-//! missing from the capability is refused in the window; one granted but not registered is dead weight.
+//! The four lists of the app's commands agree: the handlers registered in `lib.rs`, the app manifest in
+//! `build.rs` (which makes an `allow-*` permission for each), the main window's capability, and the calls
+//! in `ui/js/api.js`, the UI's only way to the backend. A command missing from the capability is refused in
+//! the window; one granted but not registered, or registered but never called, is dead weight.
 
 use std::collections::BTreeSet;
 
@@ -8,15 +9,18 @@ fn read(path: &str) -> String {
     std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
-/// The quoted names between `start` and the next `end` in `text`.
-fn quoted_between(text: &str, start: &str, end: &str) -> BTreeSet<String> {
+/// The text of `text` from just after `start` up to the next `end`.
+fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
     let from = text
         .find(start)
         .unwrap_or_else(|| panic!("{start:?} not found"))
         + start.len();
-    let block = &text[from..from + text[from..].find(end).unwrap()];
-    block
-        .split('"')
+    &text[from..from + text[from..].find(end).unwrap()]
+}
+
+/// Every name in double quotes.
+fn quoted(text: &str) -> BTreeSet<String> {
+    text.split('"')
         .skip(1)
         .step_by(2)
         .map(str::to_owned)
@@ -24,18 +28,19 @@ fn quoted_between(text: &str, start: &str, end: &str) -> BTreeSet<String> {
 }
 
 #[test]
-fn registered_manifest_and_capability_commands_are_the_same() {
-    let lib = read("src/lib.rs");
-    let from = lib.find("generate_handler![").unwrap();
-    let block = &lib[from..from + lib[from..].find(']').unwrap()];
-    let registered: BTreeSet<String> = block
+fn registered_manifest_capability_and_ui_commands_are_the_same() {
+    let registered: BTreeSet<String> = between(&read("src/lib.rs"), "generate_handler![", "]")
         .split(',')
         .filter_map(|path| path.trim().rsplit("::").next())
-        .filter(|name| !name.is_empty() && !name.contains('['))
+        .filter(|name| !name.is_empty())
         .map(str::to_owned)
         .collect();
 
-    let manifest = quoted_between(&read("build.rs"), "const COMMANDS: &[&str] = &[", "];");
+    let manifest = quoted(between(
+        &read("build.rs"),
+        "const COMMANDS: &[&str] = &[",
+        "];",
+    ));
 
     let capability: serde_json::Value =
         serde_json::from_str(&read("capabilities/default.json")).unwrap();
@@ -47,13 +52,21 @@ fn registered_manifest_and_capability_commands_are_the_same() {
         .map(|name| name.replace('-', "_"))
         .collect();
 
-    assert!(
-        registered.len() > 20,
-        "parsed too few handlers: {registered:?}"
-    );
+    let called: BTreeSet<String> = read("../ui/js/api.js")
+        .split("call('")
+        .skip(1)
+        .map(|rest| rest[..rest.find('\'').unwrap()].to_owned())
+        .collect();
+
+    // A parser that found nothing would make every comparison below pass.
+    assert!(registered.contains("app_state") && registered.contains("app_ready"));
     assert_eq!(registered, manifest, "lib.rs handlers vs build.rs COMMANDS");
     assert_eq!(
         registered, granted,
         "lib.rs handlers vs capabilities/default.json"
+    );
+    assert_eq!(
+        registered, called,
+        "lib.rs handlers vs calls in ui/js/api.js"
     );
 }

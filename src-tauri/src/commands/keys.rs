@@ -286,13 +286,3 @@ async fn pick_save_path<R: Runtime>(
         }),
     }
 }
-
-/// Forgets keys of this run the user is done with (their secrets are zeroized); the vault keeps stored ones.
-#[tauri::command]
-pub async fn keys_dismiss(state: State<'_, AppState>, key_ids: Vec<String>) -> CmdResult<()> {
-    let mut session = state.session();
-    for id in &key_ids {
-        session.remove(id);
-    }
-    Ok(())
-}
