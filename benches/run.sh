@@ -4,12 +4,16 @@
 #      (benches/sdk_generate.py), both against the local KMS emulator, interleaved, medians and ratio;
 #   2. batch: `generate --all` for profiles of 100, 1,000 and 5,000 merchants: wall time and peak RSS;
 #   3. signing one request: the criterion bench crates/kms/benches/signing.rs, ns/op;
-#   4. the desktop app beside a hello-world Tauri window (benches/floor-app) under Xvfb: start to visible
-#      window, PSS of the app and its WebKit processes after 5 s, stripped binary size.
+#   4. the desktop app beside a hello-world Tauri window (benches/floor-app) under Xvfb, each drawn without
+#      and with WebKit's GPU path: start to visible window, start to first screen painted (`ready <ms>`),
+#      PSS of the process and its WebKit processes after 5 s; stripped binary sizes.
 # Like scripts/test, everything runs in a scratch folder with a private D-Bus session and a throwaway
 # unlocked GNOME Keyring, so the keys the CLI keeps go to a real keychain but never to yours.
-#   benches/run.sh           full run, targets marked met or missed (~7 min on 2 cores once built)
-#   benches/run.sh --quick   few iterations and no targets, for CI (a couple of minutes once built)
+#   benches/run.sh           full run, targets marked met or missed (~6 min on 2 cores once built)
+#   benches/run.sh --quick   few iterations and no targets, for CI (~2 min once built)
+# Cold, on a fresh machine, add: the floor's release build in its own workspace (~6 min on 2 cores), the
+# criterion bench (~2 min), the Python SDK from PyPI (~1 min); in CI the app and CLI builds are the package
+# stage's.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

@@ -116,9 +116,9 @@ pub fn run() {
 
 /// Makes WebKitGTK draw the page in shared memory instead of GPU (DMA-BUF) buffers, unless the user chose.
 ///
-/// Why: the GPU path loads Mesa into the app and the web process (with LLVM where GL runs in software) for
-/// about 60 MiB of PSS, measured with benches/run.sh, and this window of forms and lists never animates
-/// enough to gain from it. It also sidesteps WebKitGTK's blank-window bugs on some NVIDIA drivers. Runs
+/// Why: the GPU path loads a GL stack into the web process (Mesa and LLVM where GL runs in software): 84 MiB
+/// more PSS on our Xvfb machine (benches/run.sh, "GPU path" rows), and this window of forms and lists never
+/// animates enough to gain from it. It also sidesteps WebKitGTK's blank-window bugs on some NVIDIA drivers. Runs
 /// first in `run`, before any thread exists, because it changes the process environment.
 #[cfg(target_os = "linux")]
 fn draw_without_gpu_buffers() {

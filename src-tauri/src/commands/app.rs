@@ -52,7 +52,8 @@ pub async fn app_state<R: Runtime>(
     })
 }
 
-/// Set to 1 by benches/run.sh: `app_ready` then prints `ready <ms>` on stdout, which the bench reads.
+/// Set to 1 by the benchmark (benches/bench.py) and scripts/test-package: `app_ready` then prints
+/// `ready <ms>` on stdout.
 pub const BENCH_READY_ENV: &str = "MPOS_KEYGEN_BENCH_READY";
 
 /// Called by the UI once its first screen (the merchant list, or the welcome screen) has been painted: logs
