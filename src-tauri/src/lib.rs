@@ -118,8 +118,8 @@ pub fn run() {
 ///
 /// Why: the GPU path loads a GL stack into the web process (Mesa and LLVM where GL runs in software): 84 MiB
 /// more PSS on our Xvfb machine (benches/run.sh, "GPU path" rows), and this window of forms and lists never
-/// animates enough to gain from it. It also sidesteps WebKitGTK's blank-window bugs on some NVIDIA drivers. Runs
-/// first in `run`, before any thread exists, because it changes the process environment.
+/// animates enough to gain from it. It also sidesteps WebKitGTK's blank-window bugs on some NVIDIA drivers.
+/// Runs first in `run`, before any thread exists, because it changes the process environment.
 #[cfg(target_os = "linux")]
 fn draw_without_gpu_buffers() {
     const VAR: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
