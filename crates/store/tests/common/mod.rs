@@ -30,8 +30,10 @@ pub fn unique() -> String {
 pub fn run_child(test_name: &str, task: &str, envs: &[(&str, String)]) -> String {
     let exe = std::env::current_exe().expect("the test binary's path");
     let mut cmd = Command::new(exe);
+    // The child sees only the folder override the test gives it, not one set around the test run.
     cmd.args(["--exact", test_name, "--nocapture", "--test-threads=1"])
-        .env(CHILD_TASK, task);
+        .env(CHILD_TASK, task)
+        .env_remove("MPOS_KEYGEN_HOME");
     for (k, v) in envs {
         cmd.env(k, v);
     }
