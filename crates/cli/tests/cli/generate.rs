@@ -162,7 +162,7 @@ fn all_generates_for_every_merchant_of_the_profile() {
 
 #[test]
 fn out_writes_a_private_file_and_refuses_to_replace_it_without_force() {
-    use std::os::unix::fs::PermissionsExt;
+    use mpos_store::privacy::is_private;
     let kms = Kms::start();
     let home = Home::new();
     home.add_profile("gen-out", &kms, SECRET);
@@ -176,12 +176,11 @@ fn out_writes_a_private_file_and_refuses_to_replace_it_without_force() {
         stdout(&first).is_empty(),
         "the keys went to the file, not stdout"
     );
-    let mode = std::fs::metadata(&file)
-        .expect("written")
-        .permissions()
-        .mode()
-        & 0o777;
-    assert_eq!(mode, 0o600);
+    // Unix: mode 0600. Windows: a protected ACL that allows the current user only.
+    assert!(
+        is_private(&file).expect("readable"),
+        "only the user may open it"
+    );
     let written = std::fs::read_to_string(&file).expect("read");
     assert_eq!(
         json_of(&written)["keys"][0]["merchantSecret"],
@@ -207,14 +206,7 @@ fn out_writes_a_private_file_and_refuses_to_replace_it_without_force() {
     assert_code(&forced, 0);
     let replaced = json_of(&std::fs::read_to_string(&file).expect("read"));
     assert_eq!(replaced["keys"][0]["cybersourceMerchantId"], "store_p");
-    assert_eq!(
-        std::fs::metadata(&file)
-            .expect("written")
-            .permissions()
-            .mode()
-            & 0o777,
-        0o600
-    );
+    assert!(is_private(&file).expect("readable"), "still private");
 }
 
 #[test]
