@@ -327,11 +327,19 @@ fn a_thousand_keys_in_one_keep_all_are_fast() {
     let kept = vault.keep_all(&keys, "Big", &Environment::Test).unwrap();
     let took = started.elapsed();
     assert_eq!(kept.len(), 1000);
-    // Speed is measured by the benchmarks; here the shape that makes it fast: one keychain write.
+    // Speed is measured by the benchmarks; here the shape that makes it fast: one keychain write per
+    // KEYS_PER_ENTRY keys (one in all on Linux and macOS; Windows' credentials hold 10 keys each).
     println!("keep_all of 1,000 keys took {took:?}");
-    assert_eq!(mem.len(), 1, "one keychain entry");
-    let account = secret_ref(&vault, &keys[999].key_id).unwrap();
-    let held = batch_in(&*mem, &account).unwrap();
+    assert_eq!(
+        mem.len(),
+        1000usize.div_ceil(KEYS_PER_ENTRY),
+        "keychain entries"
+    );
+    let mut held = std::collections::BTreeMap::new();
+    for k in &keys {
+        let account = secret_ref(&vault, &k.key_id).unwrap();
+        held.extend(batch_in(&*mem, &account).unwrap());
+    }
     assert_eq!(held.len(), 1000);
     assert!(keys.iter().all(|k| &held[&k.key_id] == k.secret.expose()));
     let history = fs::read_to_string(vault.history_path()).unwrap();
