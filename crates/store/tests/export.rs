@@ -2,12 +2,11 @@
 
 mod common;
 
-use common::key;
+use common::{assert_private, key};
 use mpos_kms::{IssuedKey, ProviderMode, SecretString};
 use mpos_store::export::{
     render, write_export, ExportBatch, ExportFailure, ExportFormat, CSV_HEADER,
 };
-use mpos_store::privacy::is_private;
 use std::fs;
 use std::path::Path;
 
@@ -216,7 +215,7 @@ fn write_export_refuses_to_replace_unless_forced_and_is_private() {
     write_export(&path, &first, false).unwrap();
     assert_eq!(fs::read_to_string(&path).unwrap(), "first");
     // Unix: mode 0600; Windows: a protected ACL allowing the current user only.
-    assert!(is_private(&path).unwrap(), "only the user may open it");
+    assert_private(&path);
 
     let e = write_export(&path, &SecretString::new("second".into()), false).unwrap_err();
     assert_eq!(e.code(), "export_exists");
@@ -227,7 +226,7 @@ fn write_export_refuses_to_replace_unless_forced_and_is_private() {
     fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
     write_export(&path, &SecretString::new("third".into()), true).unwrap();
     assert_eq!(fs::read_to_string(&path).unwrap(), "third");
-    assert!(is_private(&path).unwrap(), "a replaced file is private too");
+    assert_private(&path);
     assert_eq!(leftovers(dir.path()), vec!["keys.json".to_string()]);
 }
 
@@ -244,7 +243,7 @@ fn long_paths_and_folders_with_spaces_work() {
     write_export(&path, &SecretString::new("long".into()), false).unwrap();
     write_export(&path, &SecretString::new("longer".into()), true).unwrap();
     assert_eq!(fs::read_to_string(&path).unwrap(), "longer");
-    assert!(is_private(&path).unwrap());
+    assert_private(&path);
     assert_eq!(
         leftovers(&folder),
         vec!["keys for Café Zürich.json".to_string()]

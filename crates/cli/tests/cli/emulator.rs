@@ -3,7 +3,6 @@
 use crate::harness::{assert_code, stderr, Home};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
 
 /// A running `mpos-keygen emulator`; killed when a failing test drops it before stopping it.
 struct Running(Option<Child>);
@@ -59,6 +58,7 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
 /// cannot set up for a child; there the child is ended instead (see [`stop`]).
 #[cfg(unix)]
 fn interrupt(running: Running) -> std::process::Output {
+    use std::time::{Duration, Instant};
     let pid = running.0.as_ref().expect("still running").id();
     let sent = std::process::Command::new("kill")
         .args(["-INT", &pid.to_string()])

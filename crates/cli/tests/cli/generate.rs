@@ -162,7 +162,7 @@ fn all_generates_for_every_merchant_of_the_profile() {
 
 #[test]
 fn out_writes_a_private_file_and_refuses_to_replace_it_without_force() {
-    use mpos_store::privacy::is_private;
+    use crate::harness::assert_private;
     let kms = Kms::start();
     let home = Home::new();
     home.add_profile("gen-out", &kms, SECRET);
@@ -177,10 +177,7 @@ fn out_writes_a_private_file_and_refuses_to_replace_it_without_force() {
         "the keys went to the file, not stdout"
     );
     // Unix: mode 0600. Windows: a protected ACL that allows the current user only.
-    assert!(
-        is_private(&file).expect("readable"),
-        "only the user may open it"
-    );
+    assert_private(&file);
     let written = std::fs::read_to_string(&file).expect("read");
     assert_eq!(
         json_of(&written)["keys"][0]["merchantSecret"],
@@ -206,7 +203,7 @@ fn out_writes_a_private_file_and_refuses_to_replace_it_without_force() {
     assert_code(&forced, 0);
     let replaced = json_of(&std::fs::read_to_string(&file).expect("read"));
     assert_eq!(replaced["keys"][0]["cybersourceMerchantId"], "store_p");
-    assert!(is_private(&file).expect("readable"), "still private");
+    assert_private(&file);
 }
 
 #[test]

@@ -4,7 +4,6 @@ use mpos_emulator::{Emulator, EmulatorConfig, EmulatorCredential, Fault, IssuedR
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
-use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
 /// The key id the test emulator knows.
@@ -243,6 +242,7 @@ pub fn assert_secret_not_in_process(pid: u32, cmd_marker: &str, secret: &str) {
 /// pipe, slightly before `/proc/PID/cmdline` is filled in.
 #[cfg(target_os = "linux")]
 pub fn wait_for_exec(pid: u32) {
+    use std::time::{Duration, Instant};
     let deadline = Instant::now() + Duration::from_secs(10);
     while std::fs::read(format!("/proc/{pid}/cmdline")).map_or(true, |b| b.is_empty()) {
         assert!(
@@ -251,6 +251,25 @@ pub fn wait_for_exec(pid: u32) {
         );
         std::thread::sleep(Duration::from_millis(5));
     }
+}
+
+/// Asserts that only the user can open `path`: mode 0600 on Unix, an owner-only ACL on Windows.
+///
+/// Wine (where CI runs the Windows tests) accepts an ACL but keeps none, so there the file's ACL cannot
+/// be read back; real Windows must show it (docs/RELEASE-CHECKLIST.md).
+pub fn assert_private(path: &Path) {
+    if cfg!(windows) && std::env::var_os("WINECONFIGDIR").is_some() {
+        eprintln!(
+            "{}: ACL not checked, Wine keeps no file ACLs",
+            path.display()
+        );
+        return;
+    }
+    assert!(
+        mpos_store::privacy::is_private(path).expect("readable"),
+        "{} can be opened by others",
+        path.display()
+    );
 }
 
 /// Byte-wise substring search.
