@@ -2,9 +2,12 @@
 ; installs per user, so it adds the installation folder, which holds mpos-keygen.exe, to the user's PATH
 ; (HKCU\Environment) on install and takes it out again on uninstall. Other PATH entries stay as they are.
 ;
-; NSIS strings hold at most NSIS_MAX_STRLEN characters (1024 in the standard build). A longer PATH would
-; come back cut short and writing it would damage it, so such a PATH is never written: the installer says
-; how to add the folder by hand instead.
+; NSIS strings hold at most NSIS_MAX_STRLEN - 1 characters (1023 in the standard build) and NSIS cuts
+; every longer string it builds without a word. A PATH that is, or would become, longer is therefore never
+; written: the installer says how to add the folder by hand instead. Lengths are compared by arithmetic,
+; since a string built to measure them would itself be cut.
+;
+; An update runs the old uninstaller with /UPDATE (Tauri's $UpdateMode): the entry stays where it is.
 
 !include LogicLib.nsh
 !include WinMessages.nsh
@@ -16,14 +19,18 @@ ${UnStrRep}
 
 !define MPOS_PATH_KEY "Environment"
 
-; Reads the user's PATH into $0 and sets $1 to "ok", "missing", or "too-long" (ReadRegStr fails both for a
-; missing value and for one longer than NSIS_MAX_STRLEN; the value's name tells the two apart). Uses $2.
+; Reads the user's PATH into $0 and sets $1 to "ok", "missing", or "too-long": too long when ";PATH;INSTDIR;"
+; would not fit in an NSIS string (ReadRegStr fails both for a missing value and for one longer than an
+; NSIS string; the value's name tells the two apart). Uses $2 and $3.
 !macro MPOS_READ_USER_PATH
   ClearErrors
   ReadRegStr $0 HKCU "${MPOS_PATH_KEY}" "Path"
   ${IfNot} ${Errors}
     StrCpy $1 "ok"
-    StrLen $2 "$0;$INSTDIR;"
+    StrLen $2 $0
+    StrLen $3 $INSTDIR
+    IntOp $2 $2 + $3
+    IntOp $2 $2 + 3
     ${If} $2 >= ${NSIS_MAX_STRLEN}
       StrCpy $1 "too-long"
     ${EndIf}
@@ -82,7 +89,11 @@ ${UnStrRep}
   Push $2
   Push $3
   !insertmacro MPOS_READ_USER_PATH
-  ${If} $1 == "ok"
+  ${If} $UpdateMode = 1
+    ; An update: the new version installs into the same folder and keeps the entry.
+  ${ElseIf} $1 == "too-long"
+    DetailPrint "Your PATH is too long to change safely. Remove $INSTDIR from it by hand."
+  ${ElseIf} $1 == "ok"
     ${UnStrLoc} $1 ";$0;" ";$INSTDIR;" ">"
     ${If} $1 != ""
       ; Wrapped in ";" so the first and last entries match too, then unwrapped again.

@@ -5,9 +5,13 @@
 ; 64-bit, unlike Tauri's installer: Debian's wine64 runs no 32-bit programs. The script is the same.
 Target amd64-unicode
 !include LogicLib.nsh
+!include FileFunc.nsh
 !include StrFunc.nsh
 ${StrLoc}
 !include "${HOOKS}"
+
+; Set by Tauri's template from /UPDATE, when a new version runs the old uninstaller.
+Var UpdateMode
 
 Name "mPOS Key Generator PATH hooks test"
 OutFile "${OUT}"
@@ -20,6 +24,13 @@ Section
   WriteUninstaller "$INSTDIR\uninstall.exe"
   !insertmacro NSIS_HOOK_POSTINSTALL
 SectionEnd
+
+Function un.onInit
+  ${GetOptions} $CMDLINE "/UPDATE" $UpdateMode
+  ${IfNot} ${Errors}
+    StrCpy $UpdateMode 1
+  ${EndIf}
+FunctionEnd
 
 Section Uninstall
   !insertmacro NSIS_HOOK_POSTUNINSTALL

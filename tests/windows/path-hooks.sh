@@ -7,7 +7,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 wine=$1
-export WINEPREFIX=$2 WINEDEBUG=-all
+export WINEPREFIX=$2 WINEDEBUG=-all PATH="$PATH:/usr/lib/wine"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "path hooks: $*" >&2; exit 1; }
@@ -24,8 +24,10 @@ user_path() {  # the user's PATH value as stored (REG_EXPAND_SZ), or "<none>"
 set_path() { "$wine" reg add 'HKCU\Environment' /v Path /t REG_EXPAND_SZ /d "$1" /f >/dev/null 2>&1; }
 local_appdata=$("$wine" cmd /c 'echo %LOCALAPPDATA%' | tr -d '\r')
 instdir="$local_appdata\\mPOS Key Generator"
-install() { "$wine" "$work/mpos-path-test.exe" /S; }
-uninstall() { "$wine" "$instdir\\uninstall.exe" /S "_?=$instdir"; }
+# NSIS runs its uninstaller from a copy in %TEMP% without waiting unless `_?=` is given, and Wine may quote
+# that argument; waiting for the prefix's processes to end makes each step finish before the next check.
+install() { "$wine" "$work/mpos-path-test.exe" /S; wineserver -w; }
+uninstall() { "$wine" "$instdir\\uninstall.exe" /S "$@" "_?=$instdir"; wineserver -w; }
 
 echo "== path hooks: a PATH with other entries"
 set_path 'C:\Tools;%USERPROFILE%\bin'
@@ -33,6 +35,15 @@ install
 [ "$(user_path)" = "C:\\Tools;%USERPROFILE%\\bin;$instdir" ] || fail "after install: $(user_path)"
 install   # a reinstall or an update: the entry is not added twice
 [ "$(user_path)" = "C:\\Tools;%USERPROFILE%\\bin;$instdir" ] || fail "after reinstall: $(user_path)"
+uninstall
+[ "$(user_path)" = 'C:\Tools;%USERPROFILE%\bin' ] || fail "after uninstall: $(user_path)"
+
+echo "== path hooks: an update (/UPDATE) keeps the entry where it is"
+install
+uninstall /UPDATE   # what a new version's installer runs first
+[ "$(user_path)" = "C:\\Tools;%USERPROFILE%\\bin;$instdir" ] || fail "after an update's uninstall: $(user_path)"
+install             # then the new version
+[ "$(user_path)" = "C:\\Tools;%USERPROFILE%\\bin;$instdir" ] || fail "after the update: $(user_path)"
 uninstall
 [ "$(user_path)" = 'C:\Tools;%USERPROFILE%\bin' ] || fail "after uninstall: $(user_path)"
 
@@ -44,11 +55,16 @@ uninstall
 [ "$(user_path)" = "<none>" ] || fail "after uninstall: $(user_path)"
 
 echo "== path hooks: a PATH too long to change safely is left alone"
-long="C:\\$(printf 'x%.0s' $(seq 1100))"
-set_path "$long"
-install
-[ "$(user_path)" = "$long" ] || fail "a long PATH was changed"
-uninstall
+# 1,000 characters: NSIS reads it, but with the folder added it would no longer fit in an NSIS string.
+# 1,100: longer than NSIS can read at all.
+for n in 1000 1100; do
+  long="C:\\$(printf 'x%.0s' $(seq "$n"))"
+  set_path "$long"
+  install
+  [ "$(user_path)" = "$long" ] || fail "a PATH of $n characters was changed"
+  uninstall
+  [ "$(user_path)" = "$long" ] || fail "a PATH of $n characters was changed by the uninstaller"
+done
 
 echo "== path hooks: the MSI fragment"
 python3 - "$root/installers/windows/path.wxs" "$root/tauri.conf.json" <<'PY'

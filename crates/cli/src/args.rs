@@ -208,8 +208,7 @@ Examples:
 Credentials: --profile P; else the MPOS_KEYGEN_* variables when set; else the only profile or the
 one used last. Every key is kept in the history (secret in the OS keychain) before it is written.
 
-Ctrl-C stops sending requests; keys already on their way are still kept and written (press it
-again to quit at once).
+Ctrl-C stops sending requests; keys already on their way are still kept and written.
 
 Exit codes: 0 every key generated, 1 some merchants failed (the rest are still written),
 2 bad usage or input, 3 authentication refused, 4 network or server error,

@@ -70,7 +70,7 @@ fn rename_over(temp: &Path, path: &Path) -> Result<(), StoreError> {
     loop {
         match fs::rename(temp, path) {
             Ok(()) => return Ok(()),
-            Err(e) if cfg!(windows) && held_open(&e) && path.exists() => {
+            Err(e) if held_open(&e) && path.exists() => {
                 attempt += 1;
                 if attempt < 10 {
                     thread::sleep(Duration::from_millis(100));
@@ -80,8 +80,7 @@ fn rename_over(temp: &Path, path: &Path) -> Result<(), StoreError> {
                     path: path.to_path_buf(),
                     message: format!(
                         "Could not replace {}: another program has it open (for example Excel or an \
-                         editor), or it is read-only. Close it there and try again, or choose another \
-                         file name.",
+                         editor), or it is read-only ({e}). Close it there and try again.",
                         path.display()
                     ),
                 });
@@ -92,8 +91,25 @@ fn rename_over(temp: &Path, path: &Path) -> Result<(), StoreError> {
 }
 
 /// Windows' answers for a file held open by another process: sharing or lock violation, access denied.
+#[cfg(windows)]
 fn held_open(e: &io::Error) -> bool {
-    matches!(e.raw_os_error(), Some(32 | 33 | 5))
+    use windows_sys::Win32::Foundation::{
+        ERROR_ACCESS_DENIED, ERROR_LOCK_VIOLATION, ERROR_SHARING_VIOLATION,
+    };
+    e.raw_os_error().is_some_and(|code| {
+        [
+            ERROR_SHARING_VIOLATION,
+            ERROR_LOCK_VIOLATION,
+            ERROR_ACCESS_DENIED,
+        ]
+        .contains(&(code as u32))
+    })
+}
+
+/// Elsewhere a rename replaces a file whoever has it open.
+#[cfg(not(windows))]
+fn held_open(_: &io::Error) -> bool {
+    false
 }
 
 /// Gives the temp file its final name unless that name exists; the check and the link are one step.

@@ -2,8 +2,9 @@
 //!
 //! On Unix the store creates its files with mode 0600 (see `atomic`). Windows has no mode bits: a new
 //! file inherits its folder's ACL, so an export written to a shared or public folder would be readable by
-//! everyone who can read that folder. There the store gives each new file an explicit, protected ACL (not
-//! inherited) that allows only the current user, before any byte is written.
+//! everyone who can read that folder. There every file written whole (exports, `config.json`) gets an
+//! explicit, protected ACL (not inherited) that allows only the current user, before any byte is written.
+//! Volumes without ACLs (FAT and exFAT USB sticks) cannot restrict anyone; writing there still works.
 
 use std::fs::File;
 use std::io;
@@ -55,11 +56,13 @@ mod windows {
         ACCESS_ALLOWED_ACE, ACL, ACL_REVISION, ACL_SIZE_INFORMATION, DACL_SECURITY_INFORMATION,
         PROTECTED_DACL_SECURITY_INFORMATION, SE_DACL_PROTECTED, TOKEN_QUERY, TOKEN_USER,
     };
-    use windows_sys::Win32::Storage::FileSystem::{FILE_ALL_ACCESS, READ_CONTROL};
+    use windows_sys::Win32::Storage::FileSystem::{
+        GetVolumeInformationByHandleW, FILE_ALL_ACCESS, READ_CONTROL,
+    };
+    use windows_sys::Win32::System::SystemServices::{
+        ACCESS_ALLOWED_ACE_TYPE, FILE_PERSISTENT_ACLS,
+    };
     use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
-
-    /// `ACCESS_ALLOWED_ACE_TYPE` in the ACE header.
-    const ACCESS_ALLOWED: u8 = 0;
 
     /// The current user's `TOKEN_USER`, whose SID points into the same buffer.
     struct CurrentUser {
@@ -126,10 +129,30 @@ mod windows {
                 null_mut(),
             )
         };
-        if status != ERROR_SUCCESS {
+        if status != ERROR_SUCCESS && keeps_acls(file) {
             return Err(io::Error::from_raw_os_error(status as i32));
         }
         Ok(())
+    }
+
+    /// Whether the file's volume stores ACLs (NTFS, ReFS); FAT and exFAT do not.
+    fn keeps_acls(file: &File) -> bool {
+        let mut flags = 0u32;
+        // SAFETY: no name buffers are asked for; `flags` is an out pointer to a local.
+        let ok = unsafe {
+            GetVolumeInformationByHandleW(
+                file.as_raw_handle() as HANDLE,
+                null_mut(),
+                0,
+                null_mut(),
+                null_mut(),
+                &mut flags,
+                null_mut(),
+                0,
+            )
+        };
+        // Unknown: assume it does, so a failed restriction is reported rather than ignored.
+        ok == 0 || flags & FILE_PERSISTENT_ACLS != 0
     }
 
     pub(super) fn is_private(path: &Path) -> io::Result<bool> {
@@ -187,7 +210,7 @@ mod windows {
             return false;
         }
         let ace = ace as *const ACCESS_ALLOWED_ACE;
-        (*ace).Header.AceType == ACCESS_ALLOWED
+        u32::from((*ace).Header.AceType) == ACCESS_ALLOWED_ACE_TYPE
             && EqualSid((&(*ace).SidStart as *const u32).cast_mut().cast(), sid) != 0
     }
 }

@@ -102,7 +102,7 @@ fn missing_file_gives_defaults_and_update_writes_version_1() {
     assert_eq!(v["version"], 1);
     assert_eq!(v["profiles"][0]["auth"]["keyId"], KEY_ID);
     assert_eq!(v["settings"]["clipboardClearSecs"], 60);
-    common::assert_private(store.path());
+    common::private::assert_private(store.path());
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

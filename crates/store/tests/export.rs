@@ -2,7 +2,8 @@
 
 mod common;
 
-use common::{assert_private, key};
+use common::key;
+use common::private::assert_private;
 use mpos_kms::{IssuedKey, ProviderMode, SecretString};
 use mpos_store::export::{
     render, write_export, ExportBatch, ExportFailure, ExportFormat, CSV_HEADER,

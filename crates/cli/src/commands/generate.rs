@@ -68,21 +68,24 @@ pub fn run(args: GenerateArgs) -> Result<i32, CliError> {
     )
 }
 
-/// Ctrl-C during a batch (Windows consoles and Unix terminals alike): the first stops sending requests,
-/// and the keys of requests already on their way are still kept and written, so none is lost; the
-/// second quits at once, for a server that does not answer.
+/// Ctrl-C during a batch (Windows consoles and Unix terminals alike) stops sending requests; the keys of
+/// requests already on their way are still kept and written. A second Ctrl-C does not cut those off:
+/// keys are kept only once the batch ends, so quitting would lose every key of this run. The requests
+/// end by themselves within the request timeout. While the handler is installed, Ctrl-C never interrupts
+/// keeping or writing the keys.
 async fn stop_on_ctrl_c(stop: StopHandle) {
-    if tokio::signal::ctrl_c().await.is_err() {
-        return; // No handler could be installed: Ctrl-C keeps its default effect.
-    }
-    stop.stop();
-    eprintln!(
-        "Stopping: no further requests are sent. Keys already on their way are kept and written; \
-         press Ctrl-C again to quit without waiting for them."
-    );
-    if tokio::signal::ctrl_c().await.is_ok() {
-        eprintln!("Quit before the last answers arrived: keys issued for them are not kept.");
-        std::process::exit(mpos_core::error::exit::INTERRUPTED);
+    while tokio::signal::ctrl_c().await.is_ok() {
+        if !stop.is_stopped() {
+            stop.stop();
+            eprintln!(
+                "Stopping: no further requests are sent. Keys already on their way are kept and \
+                 written once they arrive (within the request timeout)."
+            );
+        } else {
+            eprintln!(
+                "Still waiting for answers already on their way, so that their keys are kept."
+            );
+        }
     }
 }
 

@@ -162,7 +162,7 @@ fn all_generates_for_every_merchant_of_the_profile() {
 
 #[test]
 fn out_writes_a_private_file_and_refuses_to_replace_it_without_force() {
-    use crate::harness::assert_private;
+    use crate::harness::private::assert_private;
     let kms = Kms::start();
     let home = Home::new();
     home.add_profile("gen-out", &kms, SECRET);
@@ -239,9 +239,9 @@ fn a_demo_profile_needs_no_secret_and_no_server() {
 #[test]
 fn ctrl_c_during_a_batch_sends_no_more_requests_and_keeps_and_writes_what_was_issued() {
     use std::time::{Duration, Instant};
-    // Slow answers: the first four chunks (100 merchants each) are in flight when Ctrl-C comes, the
-    // fifth (50) has not been sent.
-    let kms = Kms::with_fault(mpos_emulator::Fault::Slow(Duration::from_secs(2)));
+    // Slow answers (5 s): the first four chunks (100 merchants each) are in flight when Ctrl-C comes,
+    // the fifth (50) could only be sent once one of them is answered. Ctrl-C twice: still nothing lost.
+    let kms = Kms::with_fault(mpos_emulator::Fault::Slow(Duration::from_secs(5)));
     let home = Home::new();
     home.add_profile("gen-ctrl-c", &kms, SECRET);
     let dir = tempfile::tempdir().expect("tempdir");
@@ -261,15 +261,19 @@ fn ctrl_c_during_a_batch_sends_no_more_requests_and_keeps_and_writes_what_was_is
         assert!(Instant::now() < deadline, "four requests never arrived");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let sent = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(sent.success());
+    for _ in 0..2 {
+        let sent = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(sent.success());
+        std::thread::sleep(Duration::from_millis(200));
+    }
     let o = child.wait_with_output().expect("waits");
 
     assert_code(&o, 130);
     assert!(stderr(&o).contains("Stopping"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("Still waiting"), "{}", stderr(&o));
     assert_eq!(kms.requests(), 4, "no request after Ctrl-C");
     let written = json_of(&std::fs::read_to_string(&file).expect("the export was written"));
     let keys = written["keys"].as_array().expect("keys");

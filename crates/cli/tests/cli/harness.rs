@@ -15,6 +15,9 @@ pub const WRONG_SECRET: &str = "d3Jvbmctc2VjcmV0LWZvci10aGUtY2xpLXRlc3RzLXh5eg==
 /// The organization that owns the key.
 pub const ORG: &str = "cli_test_portfolio";
 
+#[path = "../../../store/tests/common/private.rs"]
+pub mod private;
+
 /// The built `mpos-keygen`.
 pub fn bin() -> &'static Path {
     assert_cmd::cargo::cargo_bin!("mpos-keygen")
@@ -251,25 +254,6 @@ pub fn wait_for_exec(pid: u32) {
         );
         std::thread::sleep(Duration::from_millis(5));
     }
-}
-
-/// Asserts that only the user can open `path`: mode 0600 on Unix, an owner-only ACL on Windows.
-///
-/// Wine (where CI runs the Windows tests) accepts an ACL but keeps none, so there the file's ACL cannot
-/// be read back; real Windows must show it (docs/RELEASE-CHECKLIST.md).
-pub fn assert_private(path: &Path) {
-    if cfg!(windows) && std::env::var_os("WINECONFIGDIR").is_some() {
-        eprintln!(
-            "{}: ACL not checked, Wine keeps no file ACLs",
-            path.display()
-        );
-        return;
-    }
-    assert!(
-        mpos_store::privacy::is_private(path).expect("readable"),
-        "{} can be opened by others",
-        path.display()
-    );
 }
 
 /// Byte-wise substring search.
