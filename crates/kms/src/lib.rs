@@ -18,7 +18,7 @@ pub mod signing;
 pub mod wire;
 
 pub use certificate::{certificate_names, CertificateCredential, P12Source};
-pub use client::{Auth, ClientConfig, Credentials, KmsClient, ProxyChoice};
+pub use client::{Auth, ClientConfig, Credentials, KmsClient, ProxyChoice, StopHandle};
 pub use environment::{Environment, EnvironmentError, ProviderMode};
 pub use error::KmsError;
 pub use mid::{is_valid_mid, mid_problem};
