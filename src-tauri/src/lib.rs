@@ -2,11 +2,13 @@
 
 pub mod clipboard;
 pub mod commands;
+#[cfg(feature = "e2e")]
+pub mod dialog_seam;
 pub mod state;
 pub mod views;
 
 use clipboard::SharedClipboard;
-use state::{AppState, DialogSeam};
+use state::AppState;
 use tauri::{AppHandle, Builder, Emitter, Manager, Runtime, Window, WindowEvent};
 
 /// Emitted as `{ count }` when the window is asked to close while generated keys are neither stored nor exported.
@@ -93,7 +95,7 @@ pub fn run() {
             std::process::exit(1);
         }
     };
-    let state = AppState::new(keygen, DialogSeam::from_env()).started_at(started);
+    let state = AppState::new(keygen).started_at(started);
     // Single-instance first: a second launch only focuses the running window.
     let builder = Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
@@ -108,6 +110,8 @@ pub fn run() {
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_dialog::init())
         .manage(state);
+    #[cfg(feature = "e2e")]
+    let builder = builder.manage(dialog_seam::DialogSeam::from_env());
     if let Err(e) = build(builder).run(tauri::generate_context!("../tauri.conf.json")) {
         eprintln!("mPOS Key Generator stopped with an error: {e}");
         std::process::exit(1);

@@ -3,7 +3,6 @@
 use mpos_core::{GenerateReport, Keygen};
 use mpos_kms::{Environment, IssuedKey};
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -32,49 +31,10 @@ impl SessionKey {
     }
 }
 
-/// Test seam for the native file dialogs, which WebDriver cannot drive.
-///
-/// `MPOS_KEYGEN_E2E_SAVE_DIR`: exports are written into this directory under the suggested file name instead
-/// of asking with a save dialog. `MPOS_KEYGEN_E2E_OPEN_FILE`: the open dialog of the CSV import answers with
-/// this file. Only the end-to-end tests set them; unset, the real dialogs are shown.
-#[derive(Debug, Clone, Default)]
-pub struct DialogSeam {
-    /// Where exports go without a dialog.
-    pub save_dir: Option<PathBuf>,
-    /// The file the open dialog answers with.
-    pub open_file: Option<PathBuf>,
-}
-
-impl DialogSeam {
-    /// Variable naming the export directory that replaces the save dialog.
-    pub const SAVE_DIR_VAR: &'static str = "MPOS_KEYGEN_E2E_SAVE_DIR";
-    /// Variable naming the file that replaces the open dialog.
-    pub const OPEN_FILE_VAR: &'static str = "MPOS_KEYGEN_E2E_OPEN_FILE";
-
-    /// Reads the two variables; empty values count as unset.
-    pub fn from_env() -> Self {
-        let var = |name: &str| {
-            std::env::var_os(name)
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        };
-        let seam = Self {
-            save_dir: var(Self::SAVE_DIR_VAR),
-            open_file: var(Self::OPEN_FILE_VAR),
-        };
-        if seam.save_dir.is_some() || seam.open_file.is_some() {
-            log::warn!("file dialogs are replaced by the end-to-end test seam ({seam:?})");
-        }
-        seam
-    }
-}
-
 /// The app's state, shared by every command.
 pub struct AppState {
     /// Profiles, keychain, vault and key generation.
     pub keygen: Keygen,
-    /// Replacements for the native file dialogs in end-to-end tests.
-    pub seam: DialogSeam,
     session: Mutex<HashMap<String, SessionKey>>,
     generating: AtomicBool,
     quitting: AtomicBool,
@@ -94,10 +54,9 @@ impl Drop for GenerateGuard<'_> {
 
 impl AppState {
     /// Wraps an opened `Keygen`.
-    pub fn new(keygen: Keygen, seam: DialogSeam) -> Self {
+    pub fn new(keygen: Keygen) -> Self {
         Self {
             keygen,
-            seam,
             session: Mutex::new(HashMap::new()),
             generating: AtomicBool::new(false),
             quitting: AtomicBool::new(false),

@@ -1,10 +1,14 @@
 //! The commands through Tauri's real IPC path (mock runtime, no display): a temp config/data folder, an
 //! in-memory keychain and clipboard, and the KMS emulator (the demo's built-in one, or one started here).
+//! The mock runtime cannot show a native file dialog, so what goes through one (export, CSV import, picking
+//! a .p12) is tested only with the `e2e` feature's dialog seam; scripts/test runs these tests with it.
 
 use mpos_core::Keygen;
 use mpos_emulator::{demo, Emulator, EmulatorConfig, Fault};
 use mpos_keygen_app::clipboard::{MemoryClipboard, SharedClipboard};
-use mpos_keygen_app::state::{AppState, DialogSeam};
+#[cfg(feature = "e2e")]
+use mpos_keygen_app::dialog_seam::DialogSeam;
+use mpos_keygen_app::state::AppState;
 use mpos_keygen_app::{build, hold_close, CLOSE_REQUESTED_EVENT, PROGRESS_EVENT};
 use mpos_store::keychain::{profile_account, MemoryStore, SecretStore};
 use mpos_store::paths::Paths;
@@ -27,6 +31,7 @@ struct Harness {
     window: WebviewWindow<MockRuntime>,
     clipboard: Arc<MemoryClipboard>,
     secrets: Arc<MemoryStore>,
+    #[cfg(feature = "e2e")]
     save_dir: PathBuf,
     open_file: PathBuf,
     _root: tempfile::TempDir,
@@ -36,24 +41,27 @@ fn harness() -> Harness {
     harness_opening("merchants.csv")
 }
 
-/// A harness whose open dialogs answer with `file` in its temp folder.
+/// A harness whose open dialogs (with the `e2e` feature) answer with `file` in its temp folder.
 fn harness_opening(file: &str) -> Harness {
     let root = tempfile::tempdir().unwrap();
     let secrets = Arc::new(MemoryStore::new());
     let keygen = Keygen::new(Paths::at(root.path()), secrets.clone());
-    let save_dir = root.path().join("exports");
-    std::fs::create_dir_all(&save_dir).unwrap();
     let open_file = root.path().join(file);
-    let seam = DialogSeam {
-        save_dir: Some(save_dir.clone()),
-        open_file: Some(open_file.clone()),
-    };
     let (shared, clipboard) = SharedClipboard::memory();
-    let app = build(mock_builder())
+    let builder = build(mock_builder())
         .manage(shared)
-        .manage(AppState::new(keygen, seam))
-        .build(mock_context(noop_assets()))
-        .unwrap();
+        .manage(AppState::new(keygen));
+    #[cfg(feature = "e2e")]
+    let save_dir = root.path().join("exports");
+    #[cfg(feature = "e2e")]
+    let builder = {
+        std::fs::create_dir_all(&save_dir).unwrap();
+        builder.manage(DialogSeam {
+            save_dir: Some(save_dir.clone()),
+            open_file: Some(open_file.clone()),
+        })
+    };
+    let app = builder.build(mock_context(noop_assets())).unwrap();
     let window = WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .unwrap();
@@ -62,6 +70,7 @@ fn harness_opening(file: &str) -> Harness {
         window,
         clipboard,
         secrets,
+        #[cfg(feature = "e2e")]
         save_dir,
         open_file,
         _root: root,
@@ -456,6 +465,7 @@ fn copy_writes_the_clipboard_and_clears_only_our_own_value() {
     );
 }
 
+#[cfg(feature = "e2e")]
 #[test]
 fn export_writes_the_file_and_marks_keys_exported() {
     let h = harness();
@@ -554,18 +564,21 @@ fn close_is_held_back_while_a_key_is_neither_stored_nor_exported() {
     assert!(hold_close(h.app.handle()), "closing now would lose the key");
     assert_eq!(*asked.lock().unwrap(), vec![r#"{"count":1}"#.to_string()]);
 
-    // Downloaded: nothing would be lost, the window may close without asking.
-    h.ok("export_keys", json!({ "keyIds": [id], "format": "text" }));
-    assert!(!hold_close(h.app.handle()));
-    assert_eq!(asked.lock().unwrap().len(), 1);
+    #[cfg(feature = "e2e")]
+    {
+        // Downloaded: nothing would be lost, the window may close without asking.
+        h.ok("export_keys", json!({ "keyIds": [id], "format": "text" }));
+        assert!(!hold_close(h.app.handle()));
+        assert_eq!(asked.lock().unwrap().len(), 1);
 
-    // Another unsaved key: the question comes back, counting only that key.
-    h.ok(
-        "generate_keys",
-        json!({ "profile": name, "mids": ["demo_store_002"] }),
-    );
-    assert!(hold_close(h.app.handle()));
-    assert_eq!(asked.lock().unwrap().last().unwrap(), r#"{"count":1}"#);
+        // Another unsaved key: the question comes back, counting only that key.
+        h.ok(
+            "generate_keys",
+            json!({ "profile": name, "mids": ["demo_store_002"] }),
+        );
+        assert!(hold_close(h.app.handle()));
+        assert_eq!(asked.lock().unwrap().last().unwrap(), r#"{"count":1}"#);
+    }
 
     // After the user confirmed quitting (app_quit sets this first), the guard lets go.
     h.state().set_quitting();
@@ -601,7 +614,13 @@ fn merchants_and_csv_import() {
         json!({ "profile": "Shop", "mid": "shop_munich_2" }),
     );
     assert_eq!(p["merchants"].as_array().unwrap().len(), 1);
+    #[cfg(feature = "e2e")]
+    csv_import_through_the_open_dialog(&h);
+}
 
+/// The CSV import of `merchants_and_csv_import`, on its profile "Shop" holding `shop_berlin_1`.
+#[cfg(feature = "e2e")]
+fn csv_import_through_the_open_dialog(h: &Harness) {
     std::fs::write(
         &h.open_file,
         "mid,label\nshop_berlin_1,Again\nshop_hamburg_3,Hamburg\nbad mid,Broken\n",
@@ -697,10 +716,13 @@ fn certificate_profile_picks_saves_tests_and_generates_without_the_password() {
     let kms = certificate_emulator(&cert);
     let url = kms.base_url();
 
-    // The seam answers the open dialog; only the path comes back.
-    let picked = h.ok("pick_p12_file", json!({}));
     let path = h.open_file.display().to_string();
-    assert_eq!(picked, json!({ "cancelled": false, "path": path }));
+    // The seam answers the open dialog; only the path comes back.
+    #[cfg(feature = "e2e")]
+    assert_eq!(
+        h.ok("pick_p12_file", json!({})),
+        json!({ "cancelled": false, "path": path })
+    );
 
     assert_eq!(
         h.ok(

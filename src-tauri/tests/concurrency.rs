@@ -7,7 +7,7 @@ use mpos_core::Keygen;
 use mpos_emulator::{demo, Emulator, EmulatorConfig, Fault};
 use mpos_keygen_app::build;
 use mpos_keygen_app::clipboard::SharedClipboard;
-use mpos_keygen_app::state::{AppState, DialogSeam};
+use mpos_keygen_app::state::AppState;
 use mpos_store::keychain::MemoryStore;
 use mpos_store::paths::Paths;
 use serde_json::{json, Value};
@@ -35,14 +35,10 @@ fn app() -> App1 {
     let paths = Paths::at(root.path());
     let history_file = paths.history_file();
     let keygen = Keygen::new(paths, Arc::new(MemoryStore::new()));
-    let seam = DialogSeam {
-        save_dir: Some(root.path().to_path_buf()),
-        open_file: None,
-    };
     let (shared, _clipboard) = SharedClipboard::memory();
     let app = build(mock_builder())
         .manage(shared)
-        .manage(AppState::new(keygen, seam))
+        .manage(AppState::new(keygen))
         .build(mock_context(noop_assets()))
         .unwrap();
     let window = WebviewWindowBuilder::new(&app, "main", Default::default())

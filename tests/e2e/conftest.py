@@ -3,11 +3,14 @@
 Run by scripts/test inside a private D-Bus session (unlocked GNOME Keyring) under Xvfb. Each run gets fresh
 XDG config/data folders, so the app starts on its welcome screen; the keychain is the session's throwaway one.
 Native file dialogs cannot be driven, so the app's test seam is set: exports go to SAVE_DIR and every open
-dialog answers with OPEN_FILE (see src-tauri/src/state.rs, DialogSeam). The app reads that variable once, at
-start, so OPEN_FILE is a link each test points at the file it wants chosen (answer_open_dialog): the CSV to
-import, the .p12 of a certificate profile.
+dialog answers with OPEN_FILE (see src-tauri/src/dialog_seam.rs). Only a build with the `e2e` feature has the
+seam (`cargo build -p mpos-keygen-app --features e2e`, as scripts/test does); the driver fixture refuses any
+other binary, whose real dialogs would stall the tests. The app reads OPEN_FILE once, at start, so it is a
+link each test points at the file it wants chosen (answer_open_dialog): the CSV to import, the .p12 of a
+certificate profile.
 """
 
+import mmap
 import os
 import re
 import shutil
@@ -34,6 +37,9 @@ SHOTS = ROOT / "target" / "e2e"
 DRIVER_PORT = 4444
 NATIVE_PORT = 4445
 OPEN_DIALOG_ANSWER = "open-dialog-answer"
+SEAM_VARS = ("MPOS_KEYGEN_E2E_SAVE_DIR", "MPOS_KEYGEN_E2E_OPEN_FILE")
+# What an `e2e` build prints on stderr when the variables replace its dialogs (scripts/test-package too).
+SEAM_NOTICE = "file dialogs are replaced by the end-to-end test seam"
 # The REST certificate made for the certificate profile: its owner (subject CN, a MID), its subject
 # serialNumber (the JWT kid) and the .p12 password (with a space, as users' passwords have).
 CERT_ORG = "e2e_cert_mid"
@@ -153,7 +159,13 @@ def cert_emulator(certificate):
 @pytest.fixture(scope="session")
 def driver(scratch):
     """tauri-driver and one session on the debug app, with fresh XDG folders and the dialog seam."""
-    assert APP.exists(), f"build the app first: cargo build -p mpos-keygen-app ({APP} is missing)"
+    build = "cargo build -p mpos-keygen-app --features e2e"
+    assert APP.exists(), f"build the app first: {build} ({APP} is missing)"
+    # The seam's variable names are in the binary exactly when the `e2e` feature compiled the seam in
+    # (scripts/test-package checks that the packaged app lacks them).
+    with open(APP, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as binary:
+        missing = [v for v in SEAM_VARS if binary.find(v.encode()) < 0]
+    assert not missing, f"{APP} was built without the dialog seam (no {', '.join(missing)}): {build}"
     SHOTS.mkdir(parents=True, exist_ok=True)
     for stale in SHOTS.glob("FAILED-*.png"):   # from an earlier run: only this run's failures are shown
         stale.unlink()
@@ -161,8 +173,8 @@ def driver(scratch):
     env.update({
         "XDG_CONFIG_HOME": str(scratch / "config"),
         "XDG_DATA_HOME": str(scratch / "data"),
-        "MPOS_KEYGEN_E2E_SAVE_DIR": str(scratch / "exports"),
-        "MPOS_KEYGEN_E2E_OPEN_FILE": str(scratch / OPEN_DIALOG_ANSWER),
+        SEAM_VARS[0]: str(scratch / "exports"),
+        SEAM_VARS[1]: str(scratch / OPEN_DIALOG_ANSWER),
         # The app draws in shared memory by default (src-tauri/src/lib.rs, draw_without_gpu_buffers), but
         # WebKitWebDriver 2.50 never answers the new-session request when the page is drawn that way: it
         # waits for a GPU presentation update. So the window under WebDriver keeps WebKit's GPU path; the

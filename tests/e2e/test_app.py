@@ -24,7 +24,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import SHOTS, answer_open_dialog
+from conftest import SEAM_NOTICE, SHOTS, answer_open_dialog
 from x11 import request_close, window_exists
 
 FIRST = ("shop_berlin_01", "Berlin Mitte")
@@ -177,6 +177,13 @@ def test_first_run_shows_the_welcome(driver):
     assert "Connect my account" in text(find(driver, "welcome-connect"))
     assert "Payment Configuration > Key Management" in text(driver.find_element(By.TAG_NAME, "body"))
     shot(driver, "01-welcome")
+
+
+def test_the_app_under_test_replaces_its_dialogs(driver):
+    # Only the `e2e` build has the seam, and says so on stderr (which tauri-driver writes to its log). The
+    # packaged app, started with the same variables by scripts/test-package, must not say it.
+    driver_log = SHOTS / "tauri-driver.log"
+    wait(driver, lambda d: SEAM_NOTICE.encode() in driver_log.read_bytes(), f"{SEAM_NOTICE!r} in {driver_log}")
 
 
 def invoke(driver, command, args=None):

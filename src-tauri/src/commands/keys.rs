@@ -212,7 +212,7 @@ pub async fn export_keys<R: Runtime>(
     };
     let contents = render(&batch, format).map_err(payload)?;
     let name = suggested_file_name(&keys, ext);
-    let Some(path) = pick_save_path(&app, &state, &name, ext).await? else {
+    let Some(path) = pick_save_path(&app, &name, ext).await? else {
         return Ok(ExportResult {
             cancelled: true,
             path: None,
@@ -250,14 +250,14 @@ fn mark_exported(state: &AppState, keys: &[FoundKey]) {
     }
 }
 
-/// Where to write: the test seam's directory, or the user's choice in a native save dialog.
+/// Where to write: the user's choice in a native save dialog (the test seam's directory in an `e2e` build).
 async fn pick_save_path<R: Runtime>(
     app: &AppHandle<R>,
-    state: &AppState,
     name: &str,
     ext: &str,
 ) -> CmdResult<Option<PathBuf>> {
-    if let Some(dir) = &state.seam.save_dir {
+    #[cfg(feature = "e2e")]
+    if let Some(dir) = crate::dialog_seam::save_dir(app) {
         return Ok(Some(dir.join(name)));
     }
     let (tx, rx) = tokio::sync::oneshot::channel();

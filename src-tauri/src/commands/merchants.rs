@@ -117,7 +117,7 @@ pub async fn merchant_import_csv<R: Runtime>(
     profile: String,
     only_good: bool,
 ) -> CmdResult<ImportResult> {
-    let Some(path) = pick_csv(&app, &state).await? else {
+    let Some(path) = pick_csv(&app).await? else {
         return Ok(ImportResult {
             cancelled: true,
             ..Default::default()
@@ -152,10 +152,11 @@ pub async fn merchant_import_csv<R: Runtime>(
     })
 }
 
-/// The CSV file to import: the test seam's file, or the user's choice in a native open dialog.
-async fn pick_csv<R: Runtime>(app: &AppHandle<R>, state: &AppState) -> CmdResult<Option<PathBuf>> {
-    if let Some(file) = &state.seam.open_file {
-        return Ok(Some(file.clone()));
+/// The CSV file to import: the user's choice in a native open dialog (the test seam's file in an `e2e` build).
+async fn pick_csv<R: Runtime>(app: &AppHandle<R>) -> CmdResult<Option<PathBuf>> {
+    #[cfg(feature = "e2e")]
+    if let Some(file) = crate::dialog_seam::open_file(app) {
+        return Ok(Some(file));
     }
     let (tx, rx) = tokio::sync::oneshot::channel();
     app.dialog()

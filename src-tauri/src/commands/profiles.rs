@@ -181,37 +181,8 @@ pub async fn profile_save(
 /// Asks for a REST certificate `.p12` file with a native open dialog and returns its path; the file is read
 /// only in Rust, when a profile is saved, tested or used.
 #[tauri::command]
-pub async fn pick_p12_file<R: Runtime>(
-    app: AppHandle<R>,
-    state: State<'_, AppState>,
-) -> CmdResult<PickedFile> {
-    let picked = match &state.seam.open_file {
-        // The end-to-end tests point the seam at a link to the file they want chosen; resolved here, as a
-        // real dialog would give the file's own path, so the profile keeps the .p12 and not the link.
-        Some(file) => Some(std::fs::canonicalize(file).unwrap_or_else(|_| file.clone())),
-        None => {
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            app.dialog()
-                .file()
-                .set_title("Choose the REST certificate (.p12 file)")
-                .add_filter("REST certificate (.p12, .pfx)", &["p12", "pfx"])
-                .pick_file(move |picked| {
-                    let _ = tx.send(picked);
-                });
-            let picked = rx
-                .await
-                .map_err(|_| problem("dialog_error", "The file dialog closed unexpectedly."))?;
-            match picked {
-                None => None,
-                Some(p) => Some(p.into_path().map_err(|e| {
-                    problem(
-                        "dialog_error",
-                        format!("That file cannot be opened here: {e}"),
-                    )
-                })?),
-            }
-        }
-    };
+pub async fn pick_p12_file<R: Runtime>(app: AppHandle<R>) -> CmdResult<PickedFile> {
+    let picked = ask_for_p12(&app).await?;
     let Some(path) = picked else {
         return Ok(PickedFile {
             cancelled: true,
@@ -229,6 +200,36 @@ pub async fn pick_p12_file<R: Runtime>(
         cancelled: false,
         path: Some(path),
     })
+}
+
+/// The `.p12` the user picked in a native open dialog; `None` when cancelled.
+async fn ask_for_p12<R: Runtime>(app: &AppHandle<R>) -> CmdResult<Option<PathBuf>> {
+    #[cfg(feature = "e2e")]
+    if let Some(file) = crate::dialog_seam::open_file(app) {
+        // The end-to-end tests point the seam at a link to the file they want chosen; resolved here, as a
+        // real dialog would give the file's own path, so the profile keeps the .p12 and not the link.
+        return Ok(Some(std::fs::canonicalize(&file).unwrap_or(file)));
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_title("Choose the REST certificate (.p12 file)")
+        .add_filter("REST certificate (.p12, .pfx)", &["p12", "pfx"])
+        .pick_file(move |picked| {
+            let _ = tx.send(picked);
+        });
+    let picked = rx
+        .await
+        .map_err(|_| problem("dialog_error", "The file dialog closed unexpectedly."))?;
+    match picked {
+        None => Ok(None),
+        Some(p) => p.into_path().map(Some).map_err(|e| {
+            problem(
+                "dialog_error",
+                format!("That file cannot be opened here: {e}"),
+            )
+        }),
+    }
 }
 
 /// The key aliases (certificate CNs) a `.p12` can be used with; checks the password, stores nothing.
