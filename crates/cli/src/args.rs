@@ -13,11 +13,12 @@ Examples:
   mpos-keygen generate acme_store_042 --format env
 
 Without a profile, `generate` reads MPOS_KEYGEN_ENV, MPOS_KEYGEN_KEY_ID, MPOS_KEYGEN_SECRET,
-MPOS_KEYGEN_ORG and MPOS_KEYGEN_META_KEY=1.
+MPOS_KEYGEN_ORG and MPOS_KEYGEN_META_KEY=1. MPOS_KEYGEN_HOME=FOLDER keeps the profiles and the
+history in FOLDER (a portable copy, a build agent) instead of the user's app folders.
 
 Exit codes: 0 every key generated, 1 some merchants failed (the rest are still written),
 2 bad usage or input, 3 authentication refused, 4 network or server error,
-5 keychain or file storage error.";
+5 keychain or file storage error, 130 stopped with Ctrl-C (keys issued before are kept and written).";
 
 /// mpos-keygen: generate mposUi "Acceptance Devices Secret Keys" with Cybersource's key management API.
 #[derive(Debug, Parser)]
@@ -209,9 +210,12 @@ Examples:
 Credentials: --profile P; else the MPOS_KEYGEN_* variables when set; else the only profile or the
 one used last. Every key is kept in the history (secret in the OS keychain) before it is written.
 
+Ctrl-C stops sending requests; keys already on their way are still kept and written (press it
+again to quit at once).
+
 Exit codes: 0 every key generated, 1 some merchants failed (the rest are still written),
 2 bad usage or input, 3 authentication refused, 4 network or server error,
-5 keychain or file storage error.")]
+5 keychain or file storage error, 130 stopped with Ctrl-C.")]
 pub struct GenerateArgs {
     /// The merchants' MIDs.
     #[arg(
@@ -228,7 +232,8 @@ pub struct GenerateArgs {
     /// How to write the keys.
     #[arg(long, value_enum, default_value_t = Format::Json)]
     pub format: Format,
-    /// Write to this file (atomically, mode 0600) instead of stdout.
+    /// Write to this file (atomically; only you can open it: mode 0600, on Windows an owner-only ACL)
+    /// instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Replace the --out file if it exists.

@@ -51,7 +51,9 @@ fn run_checked(
 ) {
     let before = home.snapshot();
     let requests = kms.requests();
-    let out = cmd.output().expect("runs");
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{} ({what}) did not start: {e}", case.id));
     check(
         case,
         what,

@@ -10,13 +10,13 @@
 #[path = "cli/harness.rs"]
 mod harness;
 
-use harness::{assert_code, bin, stderr, stdout, Home, Kms, KEY_ID, ORG, SECRET};
+use harness::{assert_code, stderr, stdout, Home, Kms, KEY_ID, ORG, SECRET};
 use mpos_emulator::Fault;
 use mpos_store::keychain::OsKeychain;
-use mpos_store::paths::{Paths, APP_ID};
+use mpos_store::paths::Paths;
 use mpos_store::vault::Vault;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -35,37 +35,22 @@ fn history(home: &Home) -> Vec<serde_json::Value> {
         .expect("an array")
 }
 
-/// The home's config.json (the harness keeps its folders private; the snapshot names the file).
+/// The home's config.json.
 fn config_file(home: &Home) -> PathBuf {
-    home.snapshot()
-        .into_keys()
-        .find(|p| p.ends_with("config.json"))
-        .expect("a profile was saved")
+    Paths::at(home.root()).config_file()
 }
 
-/// The home's vault, as the app would open it (the harness keeps the folders private; the files name them).
+/// The home's vault, as the app would open it.
 fn vault(home: &Home) -> Vault {
-    let files: Vec<PathBuf> = home.snapshot().into_keys().collect();
-    let dir_of = |name: &str| {
-        files
-            .iter()
-            .find(|p| p.ends_with(name))
-            .and_then(|p| p.parent())
-            .map(PathBuf::from)
-            .unwrap_or_else(|| panic!("no {name} yet"))
-    };
-    let paths = Paths {
-        config_dir: dir_of("config.json"),
-        data_dir: dir_of("history.jsonl"),
-    };
-    Vault::new(&paths, Arc::new(OsKeychain::new()))
+    Vault::new(&Paths::at(home.root()), Arc::new(OsKeychain::new()))
 }
 
 /// Whether any entry of our service in the session's keychain holds `secret` (asked through libsecret's
-/// own tool, not our code).
+/// own tool, not our code). Linux only; on Windows the smoke test reads Wine's Credential Manager.
+#[cfg(target_os = "linux")]
 fn keychain_holds(secret: &str) -> bool {
-    let out = Command::new("secret-tool")
-        .args(["search", "--all", "service", APP_ID])
+    let out = std::process::Command::new("secret-tool")
+        .args(["search", "--all", "service", mpos_store::paths::APP_ID])
         .output()
         .expect("secret-tool (libsecret-tools) is installed");
     String::from_utf8_lossy(&out.stdout).contains(secret)
@@ -208,6 +193,8 @@ fn no_connection_says_what_to_check() {
     }
 }
 
+/// Linux only: the keychain is made unreachable through a D-Bus address that leads nowhere.
+#[cfg(target_os = "linux")]
 #[test]
 fn an_unreachable_keychain_stops_a_profile_before_any_request() {
     let kms = Kms::start();
@@ -230,6 +217,8 @@ fn an_unreachable_keychain_stops_a_profile_before_any_request() {
     assert_eq!(home.snapshot(), before);
 }
 
+/// Linux only: a private D-Bus session with its own GNOME Keyring, locked with secret-tool.
+#[cfg(target_os = "linux")]
 #[test]
 fn a_locked_keychain_refuses_the_profile_and_still_shows_a_key_it_cannot_keep() {
     let kms = Kms::start();
@@ -248,12 +237,12 @@ fn a_locked_keychain_refuses_the_profile_and_still_shows_a_key_it_cannot_keep() 
             "$BIN" generate store_direct --format env >"$OUT/direct.out" 2>"$OUT/direct.err"
         echo $? >"$OUT/direct.code"
     "#;
-    let mut cmd = Command::new("timeout");
+    let mut cmd = std::process::Command::new("timeout");
     home.apply(&mut cmd);
     let session = cmd
         .args(["120", "dbus-run-session", "--", "bash", "-c", script])
         .env("XDG_RUNTIME_DIR", runtime.path())
-        .env("BIN", bin())
+        .env("BIN", harness::bin())
         .env("URL", kms.url())
         .env("KEY_ID", KEY_ID)
         .env("ORG", ORG)
@@ -339,12 +328,16 @@ fn an_export_that_fails_after_the_key_arrived_leaves_the_key_in_the_history() {
     let vault = vault(&home);
     let secret = vault.secret(&issued.key_id).expect("the secret is kept");
     assert_eq!(secret.expose(), &issued.key);
+    #[cfg(target_os = "linux")]
     assert!(keychain_holds(&issued.key), "libsecret finds it too");
     assert!(!stdout(&o).contains(&issued.key), "kept, so not printed");
     vault.forget(&issued.key_id).expect("forgotten again");
+    #[cfg(target_os = "linux")]
     assert!(!keychain_holds(&issued.key));
 }
 
+/// Linux only: the full disk is a file-size limit (bash `ulimit -f`).
+#[cfg(target_os = "linux")]
 #[test]
 fn a_full_disk_prints_the_keys_that_could_be_kept_nowhere() {
     let kms = Kms::start();
@@ -354,14 +347,14 @@ fn a_full_disk_prints_the_keys_that_could_be_kept_nowhere() {
     let target = dir.path().join("keys.json");
     // A file-size limit of 1 KiB makes every write past it fail with "File too large", like a full disk:
     // the history append and the export both fail. SIGXFSZ is ignored so the write fails, not the process.
-    let mut cmd = Command::new("bash");
+    let mut cmd = std::process::Command::new("bash");
     home.apply(&mut cmd);
     let o = cmd
         .args([
             "-c",
             r#"trap '' XFSZ; ulimit -f 1; exec "$BIN" generate store_1 store_2 store_3 --profile fault-disk-full --out "$TARGET""#,
         ])
-        .env("BIN", bin())
+        .env("BIN", harness::bin())
         .env("TARGET", &target)
         .output()
         .expect("bash runs");

@@ -4,6 +4,10 @@
 //! meanwhile (sampled from /proc, so helper processes count too). The only place a secret may be is the
 //! export file it was explicitly written to.
 
+//!
+//! Linux only: it samples /proc. On Windows, tests/windows/smoke.sh scans the Wine user profile instead.
+#![cfg(target_os = "linux")]
+
 // Shared with the `cli` test binary; this one uses part of it.
 #[allow(dead_code)]
 #[path = "cli/harness.rs"]
@@ -27,7 +31,9 @@ struct Root {
 impl Root {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        for sub in ["home", "config", "data", "cache", "state", "tmp", "exports"] {
+        for sub in [
+            "home", "app", "config", "data", "cache", "state", "tmp", "exports",
+        ] {
             std::fs::create_dir(dir.path().join(sub)).unwrap();
         }
         Self { dir }
@@ -40,6 +46,7 @@ impl Root {
     fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(bin());
         c.env("HOME", self.path("home"))
+            .env("MPOS_KEYGEN_HOME", self.path("app"))
             .env("XDG_CONFIG_HOME", self.path("config"))
             .env("XDG_DATA_HOME", self.path("data"))
             .env("XDG_CACHE_HOME", self.path("cache"))

@@ -43,6 +43,8 @@ pub mod exit {
     pub const NETWORK: i32 = 4;
     /// Keychain or file storage error.
     pub const STORAGE: i32 = 5;
+    /// Stopped with Ctrl-C; what was issued before is kept and written (128 + SIGINT, as shells say).
+    pub const INTERRUPTED: i32 = 130;
 }
 
 impl Error {
@@ -96,6 +98,7 @@ pub fn kms_exit_code(e: &KmsError) -> i32 {
         | KmsError::Server { .. }
         | KmsError::UnexpectedResponse { .. }
         | KmsError::Network { .. } => exit::NETWORK,
+        KmsError::Interrupted(_) => exit::INTERRUPTED,
     }
 }
 

@@ -68,6 +68,13 @@ impl GenerateReport {
         if self.failures.is_empty() {
             return exit::OK;
         }
+        if self
+            .failures
+            .iter()
+            .any(|f| matches!(f.error, KmsError::Interrupted(_)))
+        {
+            return exit::INTERRUPTED;
+        }
         if !self.keys.is_empty() {
             return exit::PARTIAL;
         }

@@ -14,6 +14,8 @@ use crate::wire::KeyRequest;
 use futures::stream::{self, StreamExt};
 use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE, DATE, HOST};
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use url::Url;
 use zeroize::Zeroizing;
@@ -127,6 +129,24 @@ impl ClientConfig {
     }
 }
 
+/// Stops a batch between requests (Ctrl-C in the CLI): requests already sent are answered and their keys
+/// kept; the merchants not yet asked for are reported as [`KmsError::Interrupted`]. A key is never lost
+/// to a stop, because no request is ever cut off.
+#[derive(Debug, Clone, Default)]
+pub struct StopHandle(Arc<AtomicBool>);
+
+impl StopHandle {
+    /// Sends no further request of the batch.
+    pub fn stop(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether [`StopHandle::stop`] was called.
+    pub fn is_stopped(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
 /// A client for `POST /kms/v2/keys-sym-pos`.
 #[derive(Debug)]
 pub struct KmsClient {
@@ -138,6 +158,7 @@ pub struct KmsClient {
     pub(crate) owner_id: Option<String>,
     via_proxy: bool,
     pub(crate) auth: Authenticator,
+    stop: StopHandle,
 }
 
 impl KmsClient {
@@ -229,7 +250,13 @@ impl KmsClient {
             owner_id,
             via_proxy,
             auth,
+            stop: StopHandle::default(),
         })
+    }
+
+    /// A handle that stops this client's batches between requests (see [`StopHandle`]).
+    pub fn stop_handle(&self) -> StopHandle {
+        self.stop.clone()
     }
 
     /// Warnings to show before asking for keys, e.g. a REST certificate that expires within 30 days.
@@ -317,6 +344,21 @@ impl KmsClient {
     }
 
     async fn generate_chunk(&self, chunk: &[String], owner: &str) -> Vec<KeyOutcome> {
+        // Chunks start when the bounded buffer polls them, so a stop reaches every chunk not yet sent.
+        if self.stop.is_stopped() {
+            let error = KmsError::Interrupted(
+                "Not asked for: the batch was stopped (Ctrl-C) before this merchant's request was sent. \
+                 Run the command again for the merchants listed."
+                    .into(),
+            );
+            return chunk
+                .iter()
+                .map(|m| KeyOutcome::Failed {
+                    cybersource_merchant_id: m.clone(),
+                    error: error.clone(),
+                })
+                .collect();
+        }
         let body = KeyRequest::for_mids(chunk).to_body();
         // Meta key: the header names the transacting merchant (the first of the chunk; an inference, see
         // docs/ARCHITECTURE.md), the signature the portfolio that owns the key.

@@ -70,6 +70,10 @@ pub enum KmsError {
         snippet: String,
     },
 
+    /// Not asked for: the user stopped the batch (Ctrl-C) before this merchant's request was sent.
+    #[error("{0}")]
+    Interrupted(String),
+
     /// The request did not get an answer: DNS, refused, timeout, TLS, proxy.
     #[error("{message}")]
     Network {
@@ -108,13 +112,14 @@ impl KmsError {
             KmsError::Server { .. } => "server_error",
             KmsError::UnexpectedResponse { .. } => "unexpected_response",
             KmsError::Network { .. } => "network",
+            KmsError::Interrupted(_) => "interrupted",
         }
     }
 
     /// Extra information for a "Details" view (Cybersource's own status, reason and message).
     pub fn detail(&self) -> String {
         match self {
-            KmsError::InvalidInput(_) => String::new(),
+            KmsError::InvalidInput(_) | KmsError::Interrupted(_) => String::new(),
             KmsError::AuthenticationRefused { detail, .. } => format!("HTTP 401\n{detail}"),
             KmsError::MerchantRefused { reason, detail, .. } => {
                 join_detail(None, reason.as_deref(), detail)

@@ -21,7 +21,7 @@ pub mod wire;
 
 pub use activation::{ActivationCode, CodesOutcome, MAX_CODES_PER_CALL};
 pub use certificate::{certificate_names, CertificateCredential, P12Source};
-pub use client::{Auth, ClientConfig, Credentials, KmsClient, ProxyChoice};
+pub use client::{Auth, ClientConfig, Credentials, KmsClient, ProxyChoice, StopHandle};
 pub use environment::{Environment, EnvironmentError, ProviderMode};
 pub use error::KmsError;
 pub use mid::{is_valid_mid, mid_problem};

@@ -1,10 +1,12 @@
 //! Crash-safe file writes and a cross-process lock, so the app and the CLI can share the same files.
 //!
-//! A write goes to a temporary file in the same folder (mode 0600 from the moment it exists), is flushed
-//! to disk, then renamed over the target, and the folder is flushed too: a reader sees the old file or the
-//! new one, never half of one. Changes that read, modify and write take a [`FileLock`] first.
+//! A write goes to a temporary file in the same folder (private to the user from the moment it exists:
+//! mode 0600 on Unix, an owner-only ACL on Windows, see `privacy`), is flushed to disk, then renamed over
+//! the target, and the folder is flushed too: a reader sees the old file or the new one, never half of one.
+//! Changes that read, modify and write take a [`FileLock`] first.
 
 use crate::error::StoreError;
+use crate::privacy;
 use crate::timestamp;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -15,7 +17,7 @@ use std::time::{Duration, Instant};
 /// How long [`FileLock::acquire`] waits for another process before giving up with `Busy`.
 pub const LOCK_WAIT: Duration = Duration::from_secs(10);
 
-/// Replaces `path` with `bytes` atomically (temp file, fsync, rename, fsync folder); mode 0600 on Unix.
+/// Replaces `path` with `bytes` atomically (temp file, fsync, rename, fsync folder); private to the user.
 ///
 /// The folder must exist. On any error the temporary file is removed and `path` is left as it was.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
@@ -50,7 +52,7 @@ pub(crate) fn write_with(
     drop(file);
     written.map_err(|e| StoreError::io("write", path, &e))?;
     if replace {
-        fs::rename(&guard.0, path).map_err(|e| StoreError::io("write", path, &e))?;
+        rename_over(&guard.0, path)?;
         guard.keep();
     } else {
         link_no_replace(&guard.0, path, bytes)?;
@@ -58,6 +60,40 @@ pub(crate) fn write_with(
     }
     sync_dir(&dir);
     Ok(())
+}
+
+/// Renames the temp file over `path`. On Windows a file that another program holds open without
+/// sharing (Excel does with a CSV file) cannot be replaced; virus scanners and the search indexer hold
+/// files for a moment, so a few short retries come first, then a message that says what to close.
+fn rename_over(temp: &Path, path: &Path) -> Result<(), StoreError> {
+    let mut attempt = 0;
+    loop {
+        match fs::rename(temp, path) {
+            Ok(()) => return Ok(()),
+            Err(e) if cfg!(windows) && held_open(&e) && path.exists() => {
+                attempt += 1;
+                if attempt < 10 {
+                    thread::sleep(Duration::from_millis(100));
+                    continue;
+                }
+                return Err(StoreError::Io {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "Could not replace {}: another program has it open (for example Excel or an \
+                         editor), or it is read-only. Close it there and try again, or choose another \
+                         file name.",
+                        path.display()
+                    ),
+                });
+            }
+            Err(e) => return Err(StoreError::io("write", path, &e)),
+        }
+    }
+}
+
+/// Windows' answers for a file held open by another process: sharing or lock violation, access denied.
+fn held_open(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(32 | 33 | 5))
 }
 
 /// Gives the temp file its final name unless that name exists; the check and the link are one step.
@@ -79,7 +115,10 @@ fn link_no_replace(temp: &Path, path: &Path, bytes: &[u8]) -> Result<(), StoreEr
                 }
                 Err(e) => return Err(StoreError::io("write", path, &e)),
             };
-            if let Err(e) = file.write_all(bytes).and_then(|()| file.sync_all()) {
+            let written = privacy::restrict_to_owner(&file)
+                .and_then(|()| file.write_all(bytes))
+                .and_then(|()| file.sync_all());
+            if let Err(e) = written {
                 drop(file);
                 let _ = fs::remove_file(path);
                 return Err(StoreError::io("write", path, &e));
@@ -112,14 +151,22 @@ fn create_temp(dir: &Path, target: &Path) -> Result<(File, PathBuf), StoreError>
     loop {
         let temp = dir.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
         match private_options().create_new(true).open(&temp) {
-            Ok(file) => return Ok((file, temp)),
+            Ok(file) => {
+                if let Err(e) = privacy::restrict_to_owner(&file) {
+                    drop(file);
+                    let _ = fs::remove_file(&temp);
+                    return Err(StoreError::io("write", target, &e));
+                }
+                return Ok((file, temp));
+            }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(StoreError::io("write", target, &e)),
         }
     }
 }
 
-/// Write-only options that create files readable by the owner only (0600) from the first moment.
+/// Write options for files readable by the owner only: mode 0600 on Unix from the first moment; on
+/// Windows the handle may also change the file's ACL, which `privacy::restrict_to_owner` does next.
 fn private_options() -> OpenOptions {
     let mut options = OpenOptions::new();
     options.write(true);
@@ -127,6 +174,13 @@ fn private_options() -> OpenOptions {
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
+    }
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::OpenOptionsExt;
+        use windows_sys::Win32::Foundation::{GENERIC_READ, GENERIC_WRITE};
+        use windows_sys::Win32::Storage::FileSystem::WRITE_DAC;
+        options.access_mode(GENERIC_READ | GENERIC_WRITE | WRITE_DAC);
     }
     options
 }
@@ -312,20 +366,15 @@ mod tests {
     }
 
     #[test]
-    fn replaces_and_sets_owner_only_mode() {
+    fn replaces_and_keeps_the_file_private() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.json");
         write_atomic(&p, b"one").unwrap();
         write_atomic(&p, b"two").unwrap();
         assert_eq!(fs::read(&p).unwrap(), b"two");
+        // Windows ACLs are checked by the integration tests (tests/common: not under Wine).
         #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            assert_eq!(
-                fs::metadata(&p).unwrap().permissions().mode() & 0o777,
-                0o600
-            );
-        }
+        assert!(crate::privacy::is_private(&p).unwrap());
         assert!(temps_in(dir.path()).is_empty());
     }
 

@@ -16,6 +16,7 @@ pub mod keychain;
 pub mod merchants;
 mod os_keychain;
 pub mod paths;
+pub mod privacy;
 pub mod profiles;
 mod secret_buf;
 pub mod timestamp;

@@ -210,6 +210,8 @@ fn map_error(err: &Error, account: &str) -> StoreError {
             if detail.contains("result not returned") {
                 // secret-service's NoResult: there is no default collection (no login keyring yet).
                 unavailable(&format!("the Secret Service has no default keyring; {detail}"))
+            } else if no_logon_session(&detail) {
+                unavailable(&detail)
             } else if detail.to_lowercase().contains("lock") {
                 locked(&detail)
             } else {
@@ -250,6 +252,13 @@ fn map_error(err: &Error, account: &str) -> StoreError {
     }
 }
 
+/// Windows' ERROR_NO_SUCH_LOGON_SESSION: a service account, a scheduled task or a remote session without
+/// a loaded user profile has no Credential Manager.
+fn no_logon_session(detail: &str) -> bool {
+    let t = detail.to_lowercase();
+    t.contains("logon session") || t.contains("0x80070520") || t.contains("(os error 1312)")
+}
+
 fn classify_platform(detail: &str) -> StoreError {
     let t = detail.to_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| t.contains(w));
@@ -270,21 +279,23 @@ fn classify_platform(detail: &str) -> StoreError {
         "-128",
     ]) {
         denied(detail)
-    } else if has(&[
-        "no secret service",
-        "unavailable",
-        "autolaunch",
-        "serviceunknown",
-        "not provided by any",
-        "no such file",
-        "connection refused",
-        "address",
-        "nosuchobject",
-        "no such object",
-        "i/o error",
-        "-25294",
-        "-25300",
-    ]) {
+    } else if no_logon_session(detail)
+        || has(&[
+            "no secret service",
+            "unavailable",
+            "autolaunch",
+            "serviceunknown",
+            "not provided by any",
+            "no such file",
+            "connection refused",
+            "address",
+            "nosuchobject",
+            "no such object",
+            "i/o error",
+            "-25294",
+            "-25300",
+        ])
+    {
         unavailable(detail)
     } else {
         StoreError::Keychain(format!(
@@ -385,10 +396,17 @@ mod tests {
             ("org.freedesktop.Secret.Error.IsLocked: Cannot create an item in a locked collection", "keychain_locked"),
             ("SS error: prompt dismissed", "keychain_denied"),
             ("something else entirely", "keychain_error"),
+            ("A specified logon session does not exist. It may already have been terminated. (0x80070520)", "keychain_unavailable"),
         ];
         for (text, code) in cases {
             assert_eq!(classify_platform(text).code(), code, "{text}");
         }
+        // Windows' ERROR_NO_SUCH_LOGON_SESSION (1312), as the Credential Manager store reports it.
+        let no_session = Error::NoStorageAccess(Box::new(std::io::Error::from_raw_os_error(1312)));
+        assert_eq!(
+            map_error(&no_session, "profile:x").code(),
+            "keychain_unavailable"
+        );
         let too_long = map_error(&Error::TooLong("target name".into(), 32767), "profile:x");
         assert_eq!(too_long.code(), "keychain_entry_too_long");
         assert!(too_long.to_string().contains("shorter"));
@@ -399,6 +417,8 @@ mod tests {
         let e = unavailable("x");
         #[cfg(target_os = "linux")]
         assert!(e.to_string().contains("GNOME Keyring or KWallet"), "{e}");
+        #[cfg(windows)]
+        assert!(e.to_string().contains("Credential Manager service"), "{e}");
         assert_eq!(e.code(), "keychain_unavailable");
         assert!(timeout_error(Duration::from_secs(10))
             .to_string()

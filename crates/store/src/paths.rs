@@ -6,6 +6,10 @@ use std::path::{Path, PathBuf};
 /// The app identifier: the folder name under the OS dirs, and the keychain service name.
 pub const APP_ID: &str = "dev.mposkeygen.desktop";
 
+/// Points both folders at one root folder on every OS (`<root>/config`, `<root>/data`): a portable copy
+/// on a USB stick, a build agent, or a test that must not touch the user's own files.
+pub const HOME_VAR: &str = "MPOS_KEYGEN_HOME";
+
 /// The two folders the store writes to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Paths {
@@ -16,14 +20,25 @@ pub struct Paths {
 }
 
 impl Paths {
-    /// The OS dirs: `dirs::config_dir()/APP_ID` and `dirs::data_dir()/APP_ID`.
-    ///
-    /// On Linux `XDG_CONFIG_HOME` and `XDG_DATA_HOME` redirect them, which tests rely on.
+    /// `MPOS_KEYGEN_HOME` when set (see [`HOME_VAR`]), else the OS dirs: `dirs::config_dir()/APP_ID`
+    /// and `dirs::data_dir()/APP_ID` (Linux: `XDG_CONFIG_HOME`/`XDG_DATA_HOME` apply; Windows:
+    /// `%APPDATA%`; macOS: `~/Library/Application Support`).
     pub fn from_os() -> Result<Self, StoreError> {
+        if let Some(root) = std::env::var_os(HOME_VAR).filter(|v| !v.is_empty()) {
+            let root = PathBuf::from(root);
+            if !root.is_absolute() {
+                return Err(StoreError::InvalidInput(format!(
+                    "{HOME_VAR} must be an absolute folder path, not {}. Set it to a full path (for \
+                     example D:\\mpos-keygen or /media/usb/mpos-keygen) or unset it.",
+                    root.display()
+                )));
+            }
+            return Ok(Self::at(root));
+        }
         let missing = |what: &str| {
             StoreError::NotFound(format!(
-                "Could not find this user's {what} folder. Set the HOME environment variable (on Linux \
-                 also XDG_CONFIG_HOME / XDG_DATA_HOME) and try again."
+                "Could not find this user's {what} folder. Set {HOME_VAR} to a folder for mPOS Key \
+                 Generator's files (or HOME; on Linux also XDG_CONFIG_HOME / XDG_DATA_HOME) and try again."
             ))
         };
         let config = dirs::config_dir().ok_or_else(|| missing("config"))?;

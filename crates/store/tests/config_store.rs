@@ -38,8 +38,10 @@ fn child_process_entry() {
         return;
     };
     if task == "paths" {
-        let p = Paths::from_os().unwrap();
-        println!("RESULT:{}|{}", p.config_dir.display(), p.data_dir.display());
+        match Paths::from_os() {
+            Ok(p) => println!("RESULT:{}|{}", p.config_dir.display(), p.data_dir.display()),
+            Err(e) => println!("RESULT:error {}: {e}", e.code()),
+        }
         return;
     }
     assert_eq!(task, "add");
@@ -64,6 +66,30 @@ fn xdg_variables_redirect_the_os_paths() {
 }
 
 #[test]
+fn mpos_keygen_home_points_both_folders_at_one_root_on_every_os() {
+    let root = tempfile::tempdir().unwrap();
+    let envs = [("MPOS_KEYGEN_HOME", root.path().display().to_string())];
+    let out = result_of(&run_child("child_process_entry", "paths", &envs));
+    let expected = Paths::at(root.path());
+    assert_eq!(
+        out,
+        format!(
+            "{}|{}",
+            expected.config_dir.display(),
+            expected.data_dir.display()
+        )
+    );
+}
+
+#[test]
+fn a_relative_mpos_keygen_home_is_refused_with_what_to_do() {
+    let envs = [("MPOS_KEYGEN_HOME", "portable".to_string())];
+    let out = result_of(&run_child("child_process_entry", "paths", &envs));
+    assert!(out.starts_with("error invalid_input:"), "{out}");
+    assert!(out.contains("absolute folder path"), "{out}");
+}
+
+#[test]
 fn missing_file_gives_defaults_and_update_writes_version_1() {
     let root = tempfile::tempdir().unwrap();
     let store = ConfigStore::new(&Paths::at(root.path()));
@@ -76,13 +102,10 @@ fn missing_file_gives_defaults_and_update_writes_version_1() {
     assert_eq!(v["version"], 1);
     assert_eq!(v["profiles"][0]["auth"]["keyId"], KEY_ID);
     assert_eq!(v["settings"]["clipboardClearSecs"], 60);
+    common::assert_private(store.path());
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(
-            fs::metadata(store.path()).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
         let dir_mode = fs::metadata(store.path().parent().unwrap())
             .unwrap()
             .permissions()

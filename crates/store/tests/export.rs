@@ -2,14 +2,13 @@
 
 mod common;
 
-use common::key;
+use common::{assert_private, key};
 use mpos_kms::{IssuedKey, ProviderMode, SecretString};
 use mpos_store::export::{
     render, write_export, ExportBatch, ExportFailure, ExportFormat, CSV_HEADER,
 };
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 fn batch(keys: Vec<IssuedKey>) -> ExportBatch {
     ExportBatch {
@@ -201,12 +200,6 @@ fn text_has_a_labelled_line_per_field_and_a_blank_line_between_keys() {
     );
 }
 
-#[cfg(unix)]
-fn mode_of(p: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    fs::metadata(p).unwrap().permissions().mode() & 0o777
-}
-
 fn leftovers(dir: &Path) -> Vec<String> {
     fs::read_dir(dir)
         .unwrap()
@@ -221,8 +214,8 @@ fn write_export_refuses_to_replace_unless_forced_and_is_private() {
     let first = SecretString::new("first".into());
     write_export(&path, &first, false).unwrap();
     assert_eq!(fs::read_to_string(&path).unwrap(), "first");
-    #[cfg(unix)]
-    assert_eq!(mode_of(&path), 0o600);
+    // Unix: mode 0600; Windows: a protected ACL allowing the current user only.
+    assert_private(&path);
 
     let e = write_export(&path, &SecretString::new("second".into()), false).unwrap_err();
     assert_eq!(e.code(), "export_exists");
@@ -233,9 +226,64 @@ fn write_export_refuses_to_replace_unless_forced_and_is_private() {
     fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
     write_export(&path, &SecretString::new("third".into()), true).unwrap();
     assert_eq!(fs::read_to_string(&path).unwrap(), "third");
-    #[cfg(unix)]
-    assert_eq!(mode_of(&path), 0o600, "a replaced file is private too");
+    assert_private(&path);
     assert_eq!(leftovers(dir.path()), vec!["keys.json".to_string()]);
+}
+
+#[test]
+fn long_paths_and_folders_with_spaces_work() {
+    let dir = tempfile::tempdir().unwrap();
+    // Past Windows' classic 260-character limit, in folders with spaces.
+    let mut folder = dir.path().to_path_buf();
+    while folder.as_os_str().len() < 300 {
+        folder.push("Merchant exports for the new stores");
+    }
+    fs::create_dir_all(&folder).unwrap();
+    let path = folder.join("keys for Café Zürich.json");
+    write_export(&path, &SecretString::new("long".into()), false).unwrap();
+    write_export(&path, &SecretString::new("longer".into()), true).unwrap();
+    assert_eq!(fs::read_to_string(&path).unwrap(), "longer");
+    assert_private(&path);
+    assert_eq!(
+        leftovers(&folder),
+        vec!["keys for Café Zürich.json".to_string()]
+    );
+}
+
+/// Windows only: there a file that another program holds open without sharing (Excel does so with a
+/// CSV file) cannot be replaced, where Unix replaces it under the reader's feet.
+#[cfg(windows)]
+#[test]
+fn a_file_held_open_by_another_program_is_not_replaced_and_the_message_says_what_to_close() {
+    use std::os::windows::fs::OpenOptionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keys.csv");
+    write_export(&path, &SecretString::new("old".into()), false).unwrap();
+    let held = fs::OpenOptions::new()
+        .read(true)
+        .share_mode(0)
+        .open(&path)
+        .unwrap();
+    let e = write_export(&path, &SecretString::new("new".into()), true).unwrap_err();
+    assert_eq!(e.code(), "io_error");
+    assert!(e.to_string().contains("another program has it open"), "{e}");
+    drop(held);
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        "old",
+        "the old file is intact"
+    );
+    assert_eq!(
+        leftovers(dir.path()),
+        vec!["keys.csv".to_string()],
+        "no temp file left"
+    );
+    write_export(&path, &SecretString::new("new".into()), true).unwrap();
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        "new",
+        "replaced once it is closed"
+    );
 }
 
 #[test]
@@ -256,7 +304,7 @@ fn write_export_into_a_missing_folder_or_onto_a_folder() {
 #[cfg(unix)]
 /// A folder nobody can create files in, even root: chmod first, `chattr +i` when we are root.
 struct ReadOnlyDir {
-    path: PathBuf,
+    path: std::path::PathBuf,
     immutable: bool,
     _dir: Option<tempfile::TempDir>,
 }
@@ -275,7 +323,7 @@ impl ReadOnlyDir {
         };
         if me.writable() {
             // Root ignores permissions; the immutable flag stops root too.
-            let ok = Command::new("chattr")
+            let ok = std::process::Command::new("chattr")
                 .arg("+i")
                 .arg(&me.path)
                 .status()
@@ -285,7 +333,7 @@ impl ReadOnlyDir {
         if me.writable() {
             // Last resort: sysfs refuses new files for everyone.
             me = Self {
-                path: PathBuf::from("/sys/kernel"),
+                path: std::path::PathBuf::from("/sys/kernel"),
                 immutable: false,
                 _dir: None,
             };
@@ -310,7 +358,10 @@ impl Drop for ReadOnlyDir {
     fn drop(&mut self) {
         use std::os::unix::fs::PermissionsExt;
         if self.immutable {
-            let _ = Command::new("chattr").arg("-i").arg(&self.path).status();
+            let _ = std::process::Command::new("chattr")
+                .arg("-i")
+                .arg(&self.path)
+                .status();
         }
         if self._dir.is_some() {
             let _ = fs::set_permissions(&self.path, fs::Permissions::from_mode(0o755));

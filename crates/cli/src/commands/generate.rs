@@ -8,7 +8,7 @@ use crate::error::CliError;
 use crate::output;
 use mpos_core::connection::vars;
 use mpos_core::{DirectCredentials, Keygen, Source};
-use mpos_kms::mid_problem;
+use mpos_kms::{mid_problem, StopHandle};
 use mpos_store::config::Config;
 use mpos_store::keychain::profile_account;
 use std::collections::HashSet;
@@ -39,7 +39,15 @@ pub fn run(args: GenerateArgs) -> Result<i32, CliError> {
     let shown = connection.client.warnings();
     warn_all(&shown);
     let progress = output::progress_for(mids.len());
-    let report = runtime()?.block_on(keygen.generate(&connection, &mids, remember, &progress))?;
+    let stop = connection.client.stop_handle();
+    let report = runtime()?.block_on(async {
+        let watcher = tokio::spawn(stop_on_ctrl_c(stop));
+        let report = keygen
+            .generate(&connection, &mids, remember, &progress)
+            .await;
+        watcher.abort();
+        report
+    })?;
     // A certificate chosen by the MID asked for is only loaded by the first request.
     let later: Vec<String> = connection
         .client
@@ -58,6 +66,24 @@ pub fn run(args: GenerateArgs) -> Result<i32, CliError> {
             unstored_reason,
         },
     )
+}
+
+/// Ctrl-C during a batch (Windows consoles and Unix terminals alike): the first stops sending requests,
+/// and the keys of requests already on their way are still kept and written, so none is lost; the
+/// second quits at once, for a server that does not answer.
+async fn stop_on_ctrl_c(stop: StopHandle) {
+    if tokio::signal::ctrl_c().await.is_err() {
+        return; // No handler could be installed: Ctrl-C keeps its default effect.
+    }
+    stop.stop();
+    eprintln!(
+        "Stopping: no further requests are sent. Keys already on their way are kept and written; \
+         press Ctrl-C again to quit without waiting for them."
+    );
+    if tokio::signal::ctrl_c().await.is_ok() {
+        eprintln!("Quit before the last answers arrived: keys issued for them are not kept.");
+        std::process::exit(mpos_core::error::exit::INTERRUPTED);
+    }
 }
 
 /// `--profile`, else the pipeline variables, else the only or last profile.

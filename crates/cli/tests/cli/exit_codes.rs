@@ -135,7 +135,6 @@ fn closed_port_is_4() {
 
 #[test]
 fn unwritable_out_is_5() {
-    use std::os::unix::fs::PermissionsExt;
     let kms = Kms::start();
     let home = Home::new();
     home.add_profile("exit-storage", &kms, SECRET);
@@ -152,22 +151,28 @@ fn unwritable_out_is_5() {
     assert_code(&o, 5);
     assert!(stderr(&o).starts_with("error: "), "{}", stderr(&o));
 
-    // A read-only folder; root may write anyway, so this half is checked only where it really is read-only.
-    let read_only = dir.path().join("read-only");
-    std::fs::create_dir(&read_only).expect("mkdir");
-    std::fs::set_permissions(&read_only, std::fs::Permissions::from_mode(0o555)).expect("chmod");
-    let enforced = std::fs::write(read_only.join("probe"), "x").is_err();
-    let o = home.generate(&[
-        "store_2",
-        "--out",
-        read_only.join("keys.json").to_str().expect("utf-8"),
-    ]);
-    if enforced {
-        assert_code(&o, 5);
-        assert!(!read_only.join("keys.json").exists());
-    } else {
-        assert_code(&o, 0);
+    // A read-only folder (Unix modes); root may write anyway, so this half is checked only where it
+    // really is read-only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let read_only = dir.path().join("read-only");
+        std::fs::create_dir(&read_only).expect("mkdir");
+        std::fs::set_permissions(&read_only, std::fs::Permissions::from_mode(0o555))
+            .expect("chmod");
+        let enforced = std::fs::write(read_only.join("probe"), "x").is_err();
+        let o = home.generate(&[
+            "store_2",
+            "--out",
+            read_only.join("keys.json").to_str().expect("utf-8"),
+        ]);
+        if enforced {
+            assert_code(&o, 5);
+            assert!(!read_only.join("keys.json").exists());
+        } else {
+            assert_code(&o, 0);
+        }
+        std::fs::set_permissions(&read_only, std::fs::Permissions::from_mode(0o755))
+            .expect("chmod back");
     }
-    std::fs::set_permissions(&read_only, std::fs::Permissions::from_mode(0o755))
-        .expect("chmod back");
 }

@@ -162,7 +162,7 @@ fn all_generates_for_every_merchant_of_the_profile() {
 
 #[test]
 fn out_writes_a_private_file_and_refuses_to_replace_it_without_force() {
-    use std::os::unix::fs::PermissionsExt;
+    use crate::harness::assert_private;
     let kms = Kms::start();
     let home = Home::new();
     home.add_profile("gen-out", &kms, SECRET);
@@ -176,12 +176,8 @@ fn out_writes_a_private_file_and_refuses_to_replace_it_without_force() {
         stdout(&first).is_empty(),
         "the keys went to the file, not stdout"
     );
-    let mode = std::fs::metadata(&file)
-        .expect("written")
-        .permissions()
-        .mode()
-        & 0o777;
-    assert_eq!(mode, 0o600);
+    // Unix: mode 0600. Windows: a protected ACL that allows the current user only.
+    assert_private(&file);
     let written = std::fs::read_to_string(&file).expect("read");
     assert_eq!(
         json_of(&written)["keys"][0]["merchantSecret"],
@@ -207,14 +203,7 @@ fn out_writes_a_private_file_and_refuses_to_replace_it_without_force() {
     assert_code(&forced, 0);
     let replaced = json_of(&std::fs::read_to_string(&file).expect("read"));
     assert_eq!(replaced["keys"][0]["cybersourceMerchantId"], "store_p");
-    assert_eq!(
-        std::fs::metadata(&file)
-            .expect("written")
-            .permissions()
-            .mode()
-            & 0o777,
-        0o600
-    );
+    assert_private(&file);
 }
 
 #[test]
@@ -242,4 +231,66 @@ fn a_demo_profile_needs_no_secret_and_no_server() {
         "{text}"
     );
     assert!(text.contains("MPOSUI_MERCHANT_SECRET="), "{text}");
+}
+
+/// Unix only: a test can send SIGINT, as Ctrl-C does, to a child; a Windows console's Ctrl-C reaches only
+/// processes attached to the sender's console (the handler is the same `tokio::signal::ctrl_c`).
+#[cfg(unix)]
+#[test]
+fn ctrl_c_during_a_batch_sends_no_more_requests_and_keeps_and_writes_what_was_issued() {
+    use std::time::{Duration, Instant};
+    // Slow answers: the first four chunks (100 merchants each) are in flight when Ctrl-C comes, the
+    // fifth (50) has not been sent.
+    let kms = Kms::with_fault(mpos_emulator::Fault::Slow(Duration::from_secs(2)));
+    let home = Home::new();
+    home.add_profile("gen-ctrl-c", &kms, SECRET);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("keys.json");
+    let mids: Vec<String> = (0..450).map(|i| format!("batch_{i:03}")).collect();
+    let child = home
+        .std_cmd()
+        .args(["generate", "--profile", "gen-ctrl-c", "--out"])
+        .arg(&file)
+        .args(&mids)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while kms.requests() < 4 {
+        assert!(Instant::now() < deadline, "four requests never arrived");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let o = child.wait_with_output().expect("waits");
+
+    assert_code(&o, 130);
+    assert!(stderr(&o).contains("Stopping"), "{}", stderr(&o));
+    assert_eq!(kms.requests(), 4, "no request after Ctrl-C");
+    let written = json_of(&std::fs::read_to_string(&file).expect("the export was written"));
+    let keys = written["keys"].as_array().expect("keys");
+    assert_eq!(keys.len(), 400, "every key of the answered requests");
+    for key in keys {
+        let mid = key["cybersourceMerchantId"].as_str().expect("mid");
+        assert_eq!(key["merchantSecret"], kms.issued_for(mid).key.as_str());
+    }
+    let errors = written["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 50, "the merchants never asked for are listed");
+    assert!(errors
+        .iter()
+        .all(|e| e["message"].as_str().unwrap_or("").contains("Ctrl-C")));
+    let history = home
+        .cmd()
+        .args(["history", "--profile", "gen-ctrl-c", "--format", "json"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        json_of(&stdout(&history)).as_array().expect("array").len(),
+        400,
+        "every issued key is kept"
+    );
 }

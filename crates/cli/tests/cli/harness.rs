@@ -6,7 +6,6 @@ use mpos_emulator::{
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
-use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
 /// The key id the test emulator knows.
@@ -101,19 +100,23 @@ impl Drop for Kms {
     }
 }
 
-/// A private XDG config and data dir; the keychain is the session's real one.
+/// A private config and data dir (`MPOS_KEYGEN_HOME`, honoured on every OS); the keychain is the
+/// session's real one.
 pub struct Home {
-    config: TempDir,
-    data: TempDir,
+    root: TempDir,
 }
 
 impl Home {
     /// Fresh, empty dirs.
     pub fn new() -> Self {
         Self {
-            config: TempDir::new().expect("tempdir"),
-            data: TempDir::new().expect("tempdir"),
+            root: TempDir::new().expect("tempdir"),
         }
+    }
+
+    /// The folder `MPOS_KEYGEN_HOME` points at.
+    pub fn root(&self) -> &Path {
+        self.root.path()
     }
 
     /// The binary with this home, no pipeline variables and no proxy.
@@ -130,8 +133,7 @@ impl Home {
 
     /// Gives `c` this home's dirs and removes pipeline variables, proxies and log settings.
     pub fn apply(&self, c: &mut std::process::Command) {
-        c.env("XDG_CONFIG_HOME", self.config.path())
-            .env("XDG_DATA_HOME", self.data.path());
+        c.env("MPOS_KEYGEN_HOME", self.root.path());
         for var in [
             "MPOS_KEYGEN_ENV",
             "MPOS_KEYGEN_KEY_ID",
@@ -181,36 +183,30 @@ impl Home {
     /// Files under the config and data dirs whose bytes contain `needle`.
     pub fn files_containing(&self, needle: &str) -> Vec<PathBuf> {
         let mut found = Vec::new();
-        for root in [self.config.path(), self.data.path()] {
-            walk(root, &mut |path| {
-                if std::fs::read(path)
-                    .map(|b| contains(&b, needle.as_bytes()))
-                    .unwrap_or(false)
-                {
-                    found.push(path.to_path_buf());
-                }
-            });
-        }
+        walk(self.root(), &mut |path| {
+            if std::fs::read(path)
+                .map(|b| contains(&b, needle.as_bytes()))
+                .unwrap_or(false)
+            {
+                found.push(path.to_path_buf());
+            }
+        });
         found
     }
 
     /// Every file under the config and data dirs with its bytes, to show a refused command changed nothing.
     pub fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
         let mut files = BTreeMap::new();
-        for root in [self.config.path(), self.data.path()] {
-            walk(root, &mut |path| {
-                files.insert(path.to_path_buf(), std::fs::read(path).expect("readable"));
-            });
-        }
+        walk(self.root(), &mut |path| {
+            files.insert(path.to_path_buf(), std::fs::read(path).expect("readable"));
+        });
         files
     }
 
     /// How many files the config and data dirs hold (to show the search above had something to search).
     pub fn file_count(&self) -> usize {
         let mut n = 0;
-        for root in [self.config.path(), self.data.path()] {
-            walk(root, &mut |_| n += 1);
-        }
+        walk(self.root(), &mut |_| n += 1);
         n
     }
 }
@@ -229,9 +225,31 @@ fn walk(dir: &Path, visit: &mut dyn FnMut(&Path)) {
     }
 }
 
+/// Asserts that `secret` is in neither the command line nor the environment of process `pid`, read
+/// from /proc once they show `cmd_marker` and `MPOS_KEYGEN_HOME` (so the right process was read).
+///
+/// Linux only (procfs). On Windows the smoke test under Wine lists the processes' command lines.
+#[cfg(target_os = "linux")]
+pub fn assert_secret_not_in_process(pid: u32, cmd_marker: &str, secret: &str) {
+    wait_for_exec(pid);
+    for (part, marker) in [("cmdline", cmd_marker), ("environ", "MPOS_KEYGEN_HOME")] {
+        let bytes = std::fs::read(format!("/proc/{pid}/{part}")).expect("procfs");
+        assert!(
+            contains(&bytes, marker.as_bytes()),
+            "{part} was read from the right process"
+        );
+        assert!(
+            !contains(&bytes, secret.as_bytes()),
+            "the secret is in the process {part}"
+        );
+    }
+}
+
 /// Waits until the kernel has given the new process its argv: the parent is resumed by exec closing a
 /// pipe, slightly before `/proc/PID/cmdline` is filled in.
+#[cfg(target_os = "linux")]
 pub fn wait_for_exec(pid: u32) {
+    use std::time::{Duration, Instant};
     let deadline = Instant::now() + Duration::from_secs(10);
     while std::fs::read(format!("/proc/{pid}/cmdline")).map_or(true, |b| b.is_empty()) {
         assert!(
@@ -240,6 +258,25 @@ pub fn wait_for_exec(pid: u32) {
         );
         std::thread::sleep(Duration::from_millis(5));
     }
+}
+
+/// Asserts that only the user can open `path`: mode 0600 on Unix, an owner-only ACL on Windows.
+///
+/// Wine (where CI runs the Windows tests) accepts an ACL but keeps none, so there the file's ACL cannot
+/// be read back; real Windows must show it (docs/RELEASE-CHECKLIST.md).
+pub fn assert_private(path: &Path) {
+    if cfg!(windows) && std::env::var_os("WINECONFIGDIR").is_some() {
+        eprintln!(
+            "{}: ACL not checked, Wine keeps no file ACLs",
+            path.display()
+        );
+        return;
+    }
+    assert!(
+        mpos_store::privacy::is_private(path).expect("readable"),
+        "{} can be opened by others",
+        path.display()
+    );
 }
 
 /// Byte-wise substring search.

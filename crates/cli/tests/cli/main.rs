@@ -16,5 +16,7 @@ mod history;
 mod merchant;
 mod profile;
 mod secrets;
+// Drives the CLI on a pseudo-terminal through util-linux `script`; Windows consoles cannot be faked so.
+#[cfg(target_os = "linux")]
 mod terminal;
 mod test_certificates;

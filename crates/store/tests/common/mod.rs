@@ -30,8 +30,10 @@ pub fn unique() -> String {
 pub fn run_child(test_name: &str, task: &str, envs: &[(&str, String)]) -> String {
     let exe = std::env::current_exe().expect("the test binary's path");
     let mut cmd = Command::new(exe);
+    // The child sees only the folder override the test gives it, not one set around the test run.
     cmd.args(["--exact", test_name, "--nocapture", "--test-threads=1"])
-        .env(CHILD_TASK, task);
+        .env(CHILD_TASK, task)
+        .env_remove("MPOS_KEYGEN_HOME");
     for (k, v) in envs {
         cmd.env(k, v);
     }
@@ -83,4 +85,23 @@ pub fn secret_ref(vault: &Vault, key_id: &str) -> Option<String> {
     line.get("secretRef")
         .and_then(|r| r.as_str())
         .map(str::to_string)
+}
+
+/// Asserts that only the user can open `path`: mode 0600 on Unix, an owner-only ACL on Windows.
+///
+/// Wine (where CI runs the Windows tests) accepts an ACL but keeps none, so there the file's ACL cannot
+/// be read back; real Windows must show it (docs/RELEASE-CHECKLIST.md).
+pub fn assert_private(path: &Path) {
+    if cfg!(windows) && std::env::var_os("WINECONFIGDIR").is_some() {
+        eprintln!(
+            "{}: ACL not checked, Wine keeps no file ACLs",
+            path.display()
+        );
+        return;
+    }
+    assert!(
+        mpos_store::privacy::is_private(path).expect("readable"),
+        "{} can be opened by others",
+        path.display()
+    );
 }
