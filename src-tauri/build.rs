@@ -24,6 +24,10 @@ const COMMANDS: &[&str] = &[
     "settings_save",
     "app_quit",
     "app_ready",
+    "activation_codes_generate",
+    "activation_codes_copy",
+    "activation_codes_export",
+    "activation_codes_clear",
 ];
 
 fn main() {

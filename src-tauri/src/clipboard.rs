@@ -1,7 +1,12 @@
 //! The clipboard behind `copy_value`: the system one through the clipboard-manager plugin, or an in-memory one
 //! for tests without a display. Copying happens here in Rust so a copied secret never enters the webview.
 
+use crate::commands::keys::CopyResult;
+use crate::commands::{problem, CmdResult};
+use crate::state::AppState;
+use mpos_kms::SecretString;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tauri::{AppHandle, Manager, Runtime};
 
 /// Plain-text clipboard operations `copy_value` needs.
@@ -100,4 +105,52 @@ impl TextClipboard for MemoryClipboard {
         *self.0.lock().unwrap_or_else(|p| p.into_inner()) = None;
         Ok(())
     }
+}
+
+/// Puts `value` on the clipboard and, unless `clear_secs` is 0, clears it after that many seconds if it still
+/// holds `value` and no newer copy was made meanwhile.
+pub fn copy_then_clear<R: Runtime>(
+    app: AppHandle<R>,
+    state: &AppState,
+    clipboard: &SharedClipboard,
+    value: SecretString,
+    sensitive: bool,
+    clear_secs: u64,
+) -> CmdResult<CopyResult> {
+    let generation = state.next_clipboard_generation();
+    clipboard.0.write(value.expose(), sensitive).map_err(|e| {
+        problem(
+            "clipboard_error",
+            format!("Could not copy to the clipboard ({e})."),
+        )
+    })?;
+    if clear_secs == 0 {
+        return Ok(CopyResult {
+            clears_in_secs: None,
+        });
+    }
+    let clip = clipboard.0.clone();
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(clear_secs)).await;
+        let Some(state) = app.try_state::<AppState>() else {
+            return;
+        };
+        // A newer copy owns the clipboard now; its own timer clears it.
+        if state.clipboard_generation() != generation {
+            return;
+        }
+        // Runs on a runtime worker, never the main thread, where reading the clipboard can deadlock GTK.
+        match clip.read() {
+            Ok(now) if now == *value.expose() => {
+                if let Err(e) = clip.clear() {
+                    log::warn!("could not clear the clipboard: {e}");
+                }
+            }
+            Ok(_) => {} // the user copied something else since: leave it.
+            Err(e) => log::warn!("could not read the clipboard to clear it: {e}"),
+        }
+    });
+    Ok(CopyResult {
+        clears_in_secs: Some(clear_secs),
+    })
 }

@@ -1,6 +1,7 @@
 //! The mPOS Key Generator desktop app: window setup and thin commands over `mpos-core`.
 
 pub mod clipboard;
+pub mod codes_session;
 pub mod commands;
 #[cfg(feature = "e2e")]
 pub mod dialog_seam;
@@ -11,7 +12,8 @@ use clipboard::SharedClipboard;
 use state::AppState;
 use tauri::{AppHandle, Builder, Emitter, Manager, Runtime, Window, WindowEvent};
 
-/// Emitted as `{ count }` when the window is asked to close while generated keys are neither stored nor exported.
+/// Emitted as `{ count }` when the window is asked to close while generated keys are neither stored nor exported,
+/// with `codes` too when activation codes were neither copied nor downloaded.
 pub const CLOSE_REQUESTED_EVENT: &str = "close-requested-with-unsaved-keys";
 
 /// Emitted while `generate_keys` runs: `{ done, total }`.
@@ -45,11 +47,17 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::history::history_list,
             commands::history::history_forget,
             commands::settings::settings_save,
+            commands::codes::activation_codes_generate,
+            commands::codes::activation_codes_copy,
+            commands::codes::activation_codes_export,
+            commands::codes::activation_codes_clear,
         ])
+        .manage(codes_session::CodesState::default())
         .on_window_event(on_window_event)
         .setup(|app| {
             // `manage` keeps the first value: a clipboard a test managed before stays in place.
             app.manage(SharedClipboard::system(app.handle().clone()));
+            commands::codes::expire_in_background(app.handle());
             Ok(())
         })
 }
@@ -70,14 +78,18 @@ pub fn hold_close<R: Runtime>(app: &AppHandle<R>) -> bool {
         return false;
     };
     let unsaved = state.unsaved_count();
-    if state.is_quitting() || unsaved == 0 {
+    let codes = app
+        .try_state::<codes_session::CodesState>()
+        .map_or(0, |c| c.unsaved_count());
+    if state.is_quitting() || unsaved + codes == 0 {
         return false;
     }
-    log::info!("close held back: {unsaved} generated key(s) neither stored nor exported");
-    if let Err(e) = app.emit(
-        CLOSE_REQUESTED_EVENT,
-        serde_json::json!({ "count": unsaved }),
-    ) {
+    log::info!("close held back: {unsaved} key(s) neither stored nor exported, {codes} activation code(s) neither copied nor downloaded");
+    let mut payload = serde_json::json!({ "count": unsaved });
+    if codes > 0 {
+        payload["codes"] = codes.into();
+    }
+    if let Err(e) = app.emit(CLOSE_REQUESTED_EVENT, payload) {
         log::warn!("could not tell the window about unsaved keys: {e}");
     }
     true

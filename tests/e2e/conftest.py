@@ -34,8 +34,9 @@ ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "target" / "debug" / "mpos-keygen-app"
 CLI = ROOT / "target" / "debug" / "mpos-keygen"
 SHOTS = ROOT / "target" / "e2e"
-DRIVER_PORT = 4444
-NATIVE_PORT = 4445
+# Overridable so two runs on one machine (several worktrees) do not meet on the same tauri-driver.
+DRIVER_PORT = int(os.environ.get("MPOS_E2E_DRIVER_PORT", "4444"))
+NATIVE_PORT = int(os.environ.get("MPOS_E2E_NATIVE_PORT", "4445"))
 OPEN_DIALOG_ANSWER = "open-dialog-answer"
 SEAM_VARS = ("MPOS_KEYGEN_E2E_SAVE_DIR", "MPOS_KEYGEN_E2E_OPEN_FILE")
 # What an `e2e` build prints on stderr when the variables replace its dialogs (scripts/test-package too).

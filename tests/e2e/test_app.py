@@ -2,7 +2,7 @@
 KMS emulator, with the real keychain of the test session.
 
 The tests run in file order and share one app session: welcome -> profile with credentials -> merchants ->
-one key (copy, download) -> batch -> history -> a wrong secret -> CSV import -> a REST certificate profile
+one key (copy, download) -> batch -> activation codes for both merchants (copy, download) -> history -> a wrong secret -> CSV import -> a REST certificate profile
 (.p12 chosen, tested, a key generated, deleted again) -> the same screens in dark ->
 closing with an unsaved key (last: it quits the app). Assertions read the DOM; screenshots of every screen land
 in target/e2e/ (light-*.png, dark-*.png) for people to look at.
@@ -334,6 +334,61 @@ def test_batch_of_both_merchants(driver, save_dir):
     seen["batch_ids"] = ids
 
 
+def test_activation_codes_for_both_merchants(driver, save_dir):
+    """The main screen's other mode: codes for two merchants at once, copied from Rust, downloaded twice."""
+    go_main(driver)
+    click(driver, "mode-codes")
+    toggle = find(driver, "batch-toggle")
+    if not toggle.is_selected():
+        toggle.click()
+    click(driver, "codes-select-all")
+    fill(driver, "codes-count", "3")
+    assert text(find(driver, "generate-codes-button")) == "Generate codes for 2 merchants"
+    click(driver, "generate-codes-button")
+    wait(driver, lambda d: len(find_all(d, "codes-value")) == 6, "three codes for each merchant")
+    groups = find_all(driver, "codes-merchant")
+    assert [g.get_attribute("data-mid") for g in groups] == [FIRST[0], SECOND[0]]
+    codes = {g.get_attribute("data-mid"): [text(v) for v in g.find_elements(By.CSS_SELECTOR, sel("codes-value"))]
+             for g in groups}
+    every = [c for mid in (FIRST[0], SECOND[0]) for c in codes[mid]]
+    assert len(set(every)) == 6 and all(len(c) >= 6 for c in every), every
+    for countdown in find_all(driver, "codes-countdown"):
+        assert text(countdown).startswith("valid for 23 h"), text(countdown)
+    shot(driver, "06b-activation-codes")
+
+    groups[1].find_element(By.CSS_SELECTOR, sel("codes-copy")).click()
+    wait_clipboard(lambda v: v == codes[SECOND[0]][0])
+    groups[0].find_element(By.CSS_SELECTOR, sel("codes-copy-merchant")).click()
+    wait_clipboard(lambda v: v.split("\n") == codes[FIRST[0]])
+
+    today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+    Select(find(driver, "codes-download-format")).select_by_value("text")
+    click(driver, "codes-download")
+    status = wait_text(driver, "status-line", lambda t: t.startswith("Saved to"))
+    path = save_dir / f"activation-codes-{today}.txt"
+    assert str(path) in status, status
+    lines = path.read_text().splitlines()
+    assert lines[0].startswith(f"{FIRST[0]} ({FIRST[1]}): 3 activation codes, valid until "), lines
+    assert lines[1:4] == codes[FIRST[0]]
+    assert lines[5].startswith(f"{SECOND[0]} ({SECOND[1]}): 3 activation codes"), lines
+    assert lines[6:9] == codes[SECOND[0]]
+    assert (path.stat().st_mode & 0o777) == 0o600
+
+    Select(find(driver, "codes-download-format")).select_by_value("csv")
+    click(driver, "codes-download")
+    csv_path = save_dir / f"activation-codes-{today}.csv"
+    wait_text(driver, "status-line", lambda t: str(csv_path) in t)
+    rows = list(csv.DictReader(io.StringIO(csv_path.read_text())))
+    assert [(r["cybersource_merchant_id"], r["code"]) for r in rows] == \
+        [(mid, c) for mid in (FIRST[0], SECOND[0]) for c in codes[mid]]
+    assert all(r["expires_at"].endswith("Z") and r["error"] == "" for r in rows)
+    shot(driver, "06c-activation-codes-downloaded")
+    seen["codes"] = every
+
+    click(driver, "mode-key")
+    find(driver, "generate-button")
+
+
 def test_history_lists_every_key(driver):
     click(driver, "open-history")
     wait(driver, lambda d: len(find_all(d, "history-row")) == 3, "three keys in the history")
@@ -553,6 +608,8 @@ def _exported_secrets(save_dir):
     """Every generated secret the app wrote to the explicit exports (the only place they may be)."""
     found = set()
     for path in save_dir.iterdir():
+        if path.name.startswith("activation-codes-"):
+            continue  # codes, not keys: see _exported_codes
         if path.suffix == ".json":
             found.update(k["merchantSecret"] for k in json.loads(path.read_text())["keys"])
         elif path.suffix == ".csv":
@@ -560,9 +617,19 @@ def _exported_secrets(save_dir):
     return {s for s in found if s}
 
 
+def _exported_codes(save_dir):
+    """Every activation code the app wrote to the explicit exports."""
+    found = set()
+    for path in save_dir.glob("activation-codes-*.csv"):
+        found.update(r["code"] for r in csv.DictReader(io.StringIO(path.read_text())))
+    return {c for c in found if c}
+
+
 def test_no_secret_is_left_outside_the_exports(scratch, emulator, save_dir):
     # Runs last: the whole flow above is done and the app has quit, so every file it writes is written.
-    secrets = _exported_secrets(save_dir) | {emulator["secret"], seen["secret"]}
+    codes = _exported_codes(save_dir)
+    assert codes == set(seen["codes"]), "the activation codes shown were the ones downloaded"
+    secrets = _exported_secrets(save_dir) | {emulator["secret"], seen["secret"]} | codes
     assert len(secrets) >= 3, "the flow exported keys to look for"
     roots = [scratch / "config", scratch / "data"]
     if os.environ.get("XDG_CACHE_HOME"):

@@ -101,6 +101,14 @@ const scenes = {
     (await el('open-history')).click();
     await el('history-row');
   },
+  async codes() {
+    (await el('mode-codes')).click();
+    (await el('batch-toggle')).click();
+    (await el('codes-select-all')).click();
+    type(await el('codes-count'), '3');
+    (await el('generate-codes-button')).click();
+    await el('codes-result');
+  },
   async dialog() { await el('merchant-combobox'); mock.emit('close-requested-with-unsaved-keys', { count: 2 }); },
   async check() { await runChecks(); },
 };
@@ -118,6 +126,64 @@ function noHorizontalScroll(where) {
   const c = document.querySelector('.content');
   expect(c.scrollWidth <= c.clientWidth && document.documentElement.scrollWidth <= window.innerWidth,
     `no horizontal scroll: ${where} (${c.scrollWidth}/${c.clientWidth})`);
+}
+
+// Activation codes: the mode switch, the 1–15 count, one and several merchants, copy per code and per
+// merchant (in the backend), download, and a close that asks about codes never copied.
+async function codesChecks() {
+  (await el('mode-codes')).click();
+  const count = await el('codes-count');
+  const picker = $('merchant-combobox');
+  expect(picker && !picker.closest('[hidden]'), 'codes use the same merchant picker');
+  type(picker, 'berlin');
+  key(picker, 'Enter');
+  type(count, '16');
+  $('generate-codes-button').click();
+  await waitFor(() => /1 to 15/.test(($('error-message') || {}).textContent || ''), 'count error');
+  expect(calls('activation_codes_generate') === 0, 'a count above 15 is refused before any request');
+  type(count, '3');
+  count.dispatchEvent(new Event('change', { bubbles: true }));
+  $('generate-codes-button').click();
+  await el('codes-result');
+  const first = mock.calls.filter((c) => c.cmd === 'activation_codes_generate').pop().args;
+  expect(first.count === 3 && first.mids.length === 1, 'one merchant, three codes asked for');
+  expect($$('codes-value').length === 3, 'the result lists three codes');
+  expect(/^valid for 23 h 59 min$/.test($('codes-countdown').textContent), `countdown reads "${$('codes-countdown').textContent}"`);
+  expect(/Code 1 of 3 for .*: %/.test($('codes-value').getAttribute('aria-label')), 'each code is spelled out for screen readers');
+  $('codes-copy').click();
+  await waitFor(() => /^codes:.*:0$/.test(mock.clipboard || ''), 'copy of one code');
+  const third = $$('codes-value')[2];
+  third.focus();
+  key(third, 'c', { ctrlKey: true });
+  await waitFor(() => /:2$/.test(mock.clipboard || ''), 'Ctrl+C on a focused code copies it');
+  $('codes-copy-merchant').click();
+  await waitFor(() => /:all$/.test(mock.clipboard || ''), 'copy of a merchant\'s codes');
+
+  (await el('batch-toggle')).click();
+  (await el('codes-select-all')).click();
+  expect(/for 4 merchants/.test($('generate-codes-button').textContent), 'the batch button counts the merchants');
+  $('generate-codes-button').click();
+  await waitFor(() => $$('codes-merchant').length === 4, 'four merchant groups');
+  const refused = $$('codes-merchant').find((g) => g.dataset.mid.startsWith('unknown'));
+  expect(refused && $('error-message', refused), 'a refused merchant shows its error in its own group');
+  expect($$('codes-value').length === 9, 'three codes for each of the three others');
+  expect(calls('activation_codes_clear') === 1, 'the replaced result is forgotten in the backend');
+  $('codes-download-format').value = 'csv';
+  $('codes-download').click();
+  await waitFor(() => calls('activation_codes_export') === 1, 'download');
+  const exp = mock.calls.find((c) => c.cmd === 'activation_codes_export').args;
+  expect(exp.format === 'csv' && exp.batchId, 'Download… sends the batch and the chosen format');
+  everyControlHasHook('codes');
+  noHorizontalScroll('codes');
+
+  mock.emit('close-requested-with-unsaved-keys', { count: 0, codes: 5 });
+  await el('confirm-dialog');
+  expect(/5 activation codes/.test($('confirm-dialog').textContent), 'closing asks about codes never copied');
+  $('confirm-cancel').click();
+  await waitFor(() => !$('confirm-dialog'), 'dialog to close');
+  (await el('batch-toggle')).click();
+  (await el('mode-key')).click();
+  await el('generate-button');
 }
 
 async function runChecks() {
@@ -312,6 +378,8 @@ async function runChecks() {
   $('confirm-ok').click();
   await waitFor(() => mock.quit, 'app_quit');
   expect(mock.quit, 'confirming calls app_quit');
+
+  await codesChecks();
 
   // Hooks, CSP, markup hygiene.
   $('open-history').click();

@@ -240,6 +240,36 @@
       .filter((v) => v.stored && (!name || v.profile === name))),
     history_forget: ({ keyId }) => { db.keys.delete(keyId); },
     settings_save: ({ settings }) => { db.settings = clone(settings); return clone(db.settings); },
+    activation_codes_generate: async ({ profile: name, mids, count }) => {
+      const p = profile(name);
+      if (!(count >= 1 && count <= 15)) return fail('usage', 'Make from 1 to 15 codes per merchant at a time.');
+      const merchants = [];
+      for (let i = 0; i < mids.length; i += 1) {
+        await sleep(delay / mids.length);
+        const label = (p.merchants.find((m) => m.mid === mids[i]) || {}).label || '';
+        if (mids[i].startsWith('unknown')) {
+          merchants.push({
+            cybersourceMerchantId: mids[i], label, codes: [], expiresAt: null, expiresAtMs: null,
+            failure: { code: 'request_rejected', message: 'Cybersource refused the request (HTTP 403, NOT_AUTHORIZED). Check the merchant id.', detail: 'status: FORBIDDEN' },
+          });
+        } else {
+          const codes = Array.from({ length: count }, (_, j) => `%C${hex(i * 16 + j, 2)}x${hex(db.codes = (db.codes || 0) + 1, 3)}`);
+          merchants.push({
+            cybersourceMerchantId: mids[i], label, codes, failure: null,
+            expiresAt: new Date(Date.now() + 86399805).toISOString(), expiresAtMs: Date.now() + 86399805,
+          });
+        }
+        emit('generate-progress', { done: i + 1, total: mids.length });
+      }
+      const batchId = merchants.some((m) => m.codes.length) ? `codes-${mock.calls.length}` : null;
+      return { batchId, environment: p.environment, providerMode: p.providerMode, count, merchants, warnings: [] };
+    },
+    activation_codes_copy: ({ batchId, mid, index }) => {
+      mock.clipboard = `codes:${batchId}:${mid}:${index == null ? 'all' : index}`;
+      return { clearsInSecs: db.settings.clipboardClearSecs || null };
+    },
+    activation_codes_export: ({ format }) => ({ cancelled: false, path: `/home/it/Downloads/activation-codes.${format === 'text' ? 'txt' : format}` }),
+    activation_codes_clear: () => {},
     app_quit: () => { mock.quit = true; },
   };
 

@@ -42,6 +42,7 @@ shots=(
   "combo state=demo&scene=combo"
   "error state=demo&scene=error"
   "batch state=demo&scene=batch"
+  "codes state=demo&scene=codes"
   "settings state=two&scene=settings-profile"
   "settings-demo state=demo&scene=settings"
   "settings-new state=empty&scene=settings-new"

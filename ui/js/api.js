@@ -64,6 +64,10 @@ export const exportKeys = (keyIds, format) => call('export_keys', { keyIds, form
 export const historyList = (profile) => call('history_list', profile ? { profile } : {});
 export const historyForget = (keyId) => call('history_forget', { keyId });
 export const settingsSave = (settings) => call('settings_save', { settings });
+export const activationCodesGenerate = (profile, mids, count) => call('activation_codes_generate', { profile, mids, count });
+export const activationCodesCopy = (batchId, mid, index) => call('activation_codes_copy', index == null ? { batchId, mid } : { batchId, mid, index });
+export const activationCodesExport = (batchId, format) => call('activation_codes_export', { batchId, format });
+export const activationCodesClear = (batchId) => call('activation_codes_clear', { batchId });
 export const appQuit = () => call('app_quit');
 export const appReady = () => call('app_ready');
 

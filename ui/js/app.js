@@ -14,6 +14,11 @@
 //                 storage-warning (keys generated but not stored; also in batch)
 //                 credential-warning (e.g. a REST certificate expiring soon; also in batch and
 //                 settings after save or test)
+//   Main, mode    mode-key, mode-codes (radio buttons: Secret key / Activation codes)
+//   Codes         codes-pane, codes-count, codes-select-all, codes-merchant-select (data-mid),
+//                 generate-codes-button, codes-progress, codes-result, codes-merchant (data-mid),
+//                 codes-countdown, codes-copy-merchant, codes-item, codes-value, codes-copy,
+//                 codes-download-format (text|csv|json), codes-download
 //   Batch         batch-select-all, batch-row (<tr>, data-mid), batch-row-select, batch-row-status,
 //                 batch-row-merchant-id, batch-copy-merchant-id, batch-row-secret (always masked),
 //                 batch-copy-secret, batch-progress, batch-count, retry-failed,
@@ -127,15 +132,20 @@ let askingToQuit = false;
 async function askBeforeQuit(payload) {
   if (askingToQuit) return;
   askingToQuit = true;
-  const n = payload && Number(payload.count);
+  const n = (payload && Number(payload.count)) || 0;
+  const codes = (payload && Number(payload.codes)) || 0;
   const many = n > 1;
+  const keysText = many
+    ? `${n} keys you generated are neither downloaded nor stored on this computer. If you quit now, their `
+      + 'secrets are lost and the keys have to be generated again.'
+    : 'A key you generated is neither downloaded nor stored on this computer. If you quit now, its secret '
+      + 'is lost and the key has to be generated again.';
+  const codesText = codes === 1
+    ? 'An activation code you made was neither copied nor downloaded; it is lost when you quit.'
+    : `${codes} activation codes you made were neither copied nor downloaded; they are lost when you quit.`;
   const ok = await confirmDialog({
-    title: 'Keys not saved',
-    message: many
-      ? `${n} keys you generated are neither downloaded nor stored on this computer. If you quit now, their `
-        + 'secrets are lost and the keys have to be generated again. Quit anyway?'
-      : 'A key you generated is neither downloaded nor stored on this computer. If you quit now, its secret '
-        + 'is lost and the key has to be generated again. Quit anyway?',
+    title: n ? 'Keys not saved' : 'Activation codes not saved',
+    message: `${[n ? keysText : '', codes ? codesText : ''].filter(Boolean).join(' ')} Quit anyway?`,
     okText: 'Quit anyway',
     cancelText: 'Stay',
     danger: true,

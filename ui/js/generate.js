@@ -7,6 +7,7 @@ import { icon } from './icons.js';
 import { merchantCombobox } from './combobox.js';
 import { resultCard } from './result-card.js';
 import { batchPane } from './batch.js';
+import { codesPane } from './activation.js';
 import { providerBadge } from './keys.js';
 import { say } from './status.js';
 import { session, activeProfile, merchantLabel } from './state.js';
@@ -38,15 +39,23 @@ export function mount(root, ctx) {
   const pickerField = h('div', { class: 'field' },
     h('label', { htmlFor: combo.input.id }, 'Merchant'), combo.el);
   const toggle = checkbox('Several merchants…', session.batchMode, { testid: 'batch-toggle' });
+  const modes = modeSwitch(() => showMode());
 
   const single = singlePane(profile);
   let batch = null;
+  let codes = null;
   const pane = h('div', { class: 'pane' });
-  view.append(pickerField, toggle.el, pane);
+  view.append(modes.el, pickerField, toggle.el, pane);
 
   function showMode() {
+    const codesMode = session.mode === 'codes';
     pickerField.hidden = session.batchMode;
-    if (session.batchMode) {
+    if (codes) codes.unmount();
+    codes = null;
+    if (codesMode) {
+      codes = codesPane(profile, { batchMode: session.batchMode, pickSingle: () => session.selectedMid });
+      pane.replaceChildren(codes.el);
+    } else if (session.batchMode) {
       batch = batch || batchPane(profile);
       pane.replaceChildren(batch.el);
     } else {
@@ -59,12 +68,12 @@ export function mount(root, ctx) {
   });
   showMode();
 
-  const current = () => (session.batchMode ? batch : single);
+  const current = () => codes || (session.batchMode ? batch : single);
   return {
     generate: () => current().generate(),
     download: () => current().download(),
     focus: () => (session.batchMode ? toggle.input : combo.input).focus(),
-    unmount: () => batch && batch.unmount(),
+    unmount: () => { if (batch) batch.unmount(); if (codes) codes.unmount(); },
   };
 }
 
@@ -118,5 +127,25 @@ function singlePane(profile) {
     el,
     generate: () => button.click(),
     download: () => card && card.download(),
+  };
+}
+
+// "Secret key" (mposUi on Android) or "Activation codes" (Acceptance Devices app, Tap to Pay on iPhone):
+// two radio buttons, so arrow keys move between them and screen readers announce the group.
+function modeSwitch(onChange) {
+  const name = 'main-mode';
+  const option = (value, text, testid) => {
+    const input = h('input', { type: 'radio', name, value, checked: (session.mode || 'key') === value, testid });
+    input.addEventListener('change', () => {
+      if (!input.checked) return;
+      session.mode = value;
+      onChange();
+    });
+    return h('label', { class: 'segment' }, input, h('span', {}, text));
+  };
+  return {
+    el: h('div', { class: 'segmented', role: 'radiogroup', 'aria-label': 'What to make' },
+      option('key', 'Secret key', 'mode-key'),
+      option('codes', 'Activation codes', 'mode-codes')),
   };
 }

@@ -1,8 +1,9 @@
 // Window-wide keys: Escape goes back, Ctrl/Cmd+G generates, Ctrl/Cmd+S downloads, Ctrl/Cmd+C on a
-// focused value copies it through the backend (so the masked secret copies as the real one, and no
+// focused value (or activation code) copies it through the backend (so the masked secret copies as the real one, and no
 // secret passes through the webview's clipboard).
 import { isDialogOpen } from './dialog.js';
 import { copyField } from './keys.js';
+import { copyCodes } from './activation.js';
 import { errorBlock } from './errors.js';
 
 export function installShortcuts(getView, back) {
@@ -24,6 +25,12 @@ export function installShortcuts(getView, back) {
       if (view && view.download) view.download();
     } else if (key === 'c') {
       const el = document.activeElement;
+      if (el && el.dataset && el.dataset.codeIndex && !hasOwnSelection(el)) {
+        // An activation code: copied through the backend too, so the clipboard is cleared as usual.
+        e.preventDefault();
+        copyCodes(el.dataset.codeBatch, el.dataset.codeMid, Number(el.dataset.codeIndex), (err) => showNear(el, err));
+        return;
+      }
       if (!el || !el.dataset || !el.dataset.copyField || hasOwnSelection(el)) return;
       e.preventDefault();
       copyField(el.dataset.keyId, el.dataset.copyField, (err) => showNear(el, err));

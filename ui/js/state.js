@@ -4,6 +4,8 @@ export const session = {
   app: null,            // app_state: { profiles, activeProfile, settings, keychainName, version }
   selectedMid: null,
   batchMode: false,
+  mode: 'key',          // main screen: 'key' (secret key) or 'codes' (device activation codes)
+  codes: null,          // see activation.js
   lastResult: null,     // { profile, key } or { profile, failure } from the last single generate
   batch: null,          // see batch.js
   settingsProfile: null, // the profile open in settings ('' for a new one)

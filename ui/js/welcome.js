@@ -3,7 +3,7 @@ import * as api from './api.js';
 import { h, busy } from './dom.js';
 import { errorSlot } from './errors.js';
 import { icon } from './icons.js';
-import { credentialSteps } from './help.js';
+import { credentialSteps, deviceKinds } from './help.js';
 
 export function mount(root, ctx) {
   const errors = errorSlot();
@@ -31,9 +31,12 @@ export function mount(root, ctx) {
       icon('key', 'welcome-icon'),
       h('div', {},
         h('h1', { id: 'welcome-title', tabindex: '-1' }, 'Welcome'),
-        h('p', { class: 'lead' }, 'Generate the mposUi “Acceptance Devices Secret Key” for each merchant in one click.'))),
+        h('p', { class: 'lead' }, 'Generate the mposUi “Acceptance Devices Secret Key”, or device activation codes, for each merchant in one click.'))),
     h('div', { class: 'choices' }, demo, connect),
     errors.el,
+    h('section', { class: 'howto', 'aria-labelledby': 'devices-title' },
+      h('h2', { id: 'devices-title' }, 'Secret key or activation code?'),
+      deviceKinds()),
     h('section', { class: 'howto', 'aria-labelledby': 'howto-title' },
       h('h2', { id: 'howto-title' }, 'Where your credential comes from'),
       credentialSteps()));

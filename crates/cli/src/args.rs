@@ -47,6 +47,8 @@ pub enum Command {
     Merchant(MerchantCommand),
     /// Generate secret keys for one or more merchants and export them.
     Generate(GenerateArgs),
+    /// Make one-time device activation codes (Acceptance Devices app, iOS Tap to Pay) for merchants.
+    ActivationCodes(ActivationCodesArgs),
     /// List the generated keys kept in the history (never their secrets).
     #[command(after_help = "Example:\n  mpos-keygen history --profile acme --format json")]
     History(HistoryArgs),
@@ -278,6 +280,59 @@ pub struct EmulatorArgs {
     /// The certificate(s) are portfolio/account meta keys: requests name the transacting merchant.
     #[arg(long, requires = "certificate")]
     pub certificate_meta: bool,
+}
+
+/// The formats of `activation-codes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CodesFormatArg {
+    /// Per merchant a heading line, then one code a line (like the Business Center's .txt).
+    Text,
+    /// `{"format": "mpos-keygen-activation/1", …}`.
+    Json,
+    /// `cybersource_merchant_id,code,expires_at,error`.
+    Csv,
+}
+
+/// `mpos-keygen activation-codes …`
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  mpos-keygen activation-codes acme_store_042 --count 5
+  mpos-keygen activation-codes --all --profile acme --format csv --out codes.csv
+
+Devices running the Acceptance Devices app (PAX terminals, Android tap-to-phone) and iPhones with
+the iOS Tap to Pay SDK are activated with these one-time codes; mposUi on Android takes a merchant
+id and secret instead (mpos-keygen generate). Each code works once, for about 24 hours. Codes are
+never kept: the history notes only how many were made, for whom and until when.
+
+Exit codes: 0 every merchant got its codes, 1 some merchants failed (the rest are still written),
+2 bad usage or input (e.g. --count above 15), 3 authentication refused, 4 network or server error,
+5 file storage error.")]
+pub struct ActivationCodesArgs {
+    /// The merchants' MIDs.
+    #[arg(
+        value_name = "MID",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
+    pub mids: Vec<String>,
+    /// Every merchant of the profile.
+    #[arg(long)]
+    pub all: bool,
+    /// How many codes per merchant, 1 to 15.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub count: u32,
+    #[command(flatten)]
+    pub profile: ProfileChoice,
+    /// How to write the codes.
+    #[arg(long, value_enum, default_value_t = CodesFormatArg::Text)]
+    pub format: CodesFormatArg,
+    /// Write to this file (atomically, mode 0600) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Replace the --out file if it exists.
+    #[arg(long, requires = "out")]
+    pub force: bool,
 }
 
 fn parse_fault(s: &str) -> Result<Fault, String> {

@@ -7,7 +7,7 @@ use std::time::Duration;
 /// How long `slow` waits: longer than the client's default 30 s request timeout.
 pub const DEFAULT_SLOW: Duration = Duration::from_secs(60);
 
-/// One fault per run, applied to `POST /kms/v2/keys-sym-pos` only (other paths still get 404).
+/// One fault per run, applied to the served POSTs (keys and activation codes; other paths still get 404).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub enum Fault {
     /// Behave like the real service.

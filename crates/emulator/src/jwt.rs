@@ -20,7 +20,7 @@ use crate::certificate::EmulatorCertificate;
 use crate::config::EmulatorConfig;
 use crate::verify::{
     check_date, check_merchant, is_json_content_type, single_header, Rejection, RequestParts,
-    Verified, KEYS_PATH,
+    Verified,
 };
 
 /// The only JWS algorithm a REST certificate signs with.
@@ -95,12 +95,7 @@ pub fn verify_jwt(
     now: SystemTime,
     seen: &SeenTokens,
 ) -> Result<Verified, Rejection> {
-    if req.method != "POST" || req.target != KEYS_PATH {
-        return Err(Rejection::Endpoint(format!(
-            "{} {}",
-            req.method, req.target
-        )));
-    }
+    let codes_target = crate::verify::served_target(req)?;
     if !is_json_content_type(req.header("content-type")) {
         return Err(Rejection::ContentType);
     }
@@ -156,7 +151,7 @@ pub fn verify_jwt(
     expect("request-host", str_claim(claims, "request-host")? == host)?;
     expect(
         "request-resource-path",
-        str_claim(claims, "request-resource-path")? == KEYS_PATH,
+        str_claim(claims, "request-resource-path")? == req.target,
     )?;
     expect(
         "v-c-jwt-version",
@@ -177,13 +172,22 @@ pub fn verify_jwt(
     if str_claim(claims, "iss")? != certificate.organization_id {
         return Err(Rejection::IssuerMismatch);
     }
-    check_merchant(
-        req,
-        config,
-        &certificate.organization_id,
-        certificate.meta_key,
-        merchant_id,
-    )?;
+    match &codes_target {
+        Some(codes) => crate::activation::check_merchant(
+            config,
+            &certificate.organization_id,
+            certificate.meta_key,
+            merchant_id,
+            codes,
+        )?,
+        None => check_merchant(
+            req,
+            config,
+            &certificate.organization_id,
+            certificate.meta_key,
+            merchant_id,
+        )?,
+    }
 
     let jti = str_claim(claims, "jti")?;
     if jti.is_empty() {

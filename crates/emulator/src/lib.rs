@@ -1,5 +1,6 @@
 //! A local emulator of Cybersource's `POST /kms/v2/keys-sym-pos`, the call that generates mposUi
-//! "Acceptance Devices Secret Keys".
+//! "Acceptance Devices Secret Keys", and of `POST /dms/v2/merchants/{MID}/activation-codes?size=N`, the
+//! call that makes one-time device activation codes (its inferences: see the `activation` module).
 //!
 //! The real endpoint cannot be reached from our machines, so tests, the app's offline demo and
 //! `mpos-keygen emulator` run against this one. It verifies every request as the spec says (its own
@@ -12,6 +13,7 @@
 
 #![warn(missing_docs)]
 
+mod activation;
 mod certificate;
 mod config;
 mod faults;
@@ -22,6 +24,7 @@ mod responses;
 mod server;
 mod verify;
 
+pub use activation::{IssuedCodes, CODE_TTL_MS, MAX_CODES};
 pub use certificate::{CertificateError, EmulatorCertificate};
 pub use config::{
     demo, is_well_formed_mid, EmulatorConfig, EmulatorCredential, MerchantPolicy,

@@ -9,13 +9,14 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use crate::activation::{self, CodesTarget, IssuedCodes};
 use crate::config::EmulatorConfig;
 use crate::faults::Fault;
 use crate::http::{read_request, ReadOutcome, Response};
 use crate::issue::{issue, parse_request, IssuedRecord};
 use crate::jwt::{authenticate, SeenTokens};
 use crate::responses;
-use crate::verify::{Rejection, RequestParts, KEYS_PATH};
+use crate::verify::{served_target, Rejection, RequestParts};
 
 /// A running emulator on 127.0.0.1. Dropping it stops it too; [`Emulator::shutdown`] also waits.
 pub struct Emulator {
@@ -30,6 +31,7 @@ struct State {
     requests: AtomicUsize,
     server_error_sent: AtomicBool,
     issued: Mutex<Vec<IssuedRecord>>,
+    codes: Mutex<Vec<IssuedCodes>>,
     /// The `jti`s of accepted JWTs, to refuse a replay.
     seen_tokens: SeenTokens,
 }
@@ -62,6 +64,7 @@ impl Emulator {
             requests: AtomicUsize::new(0),
             server_error_sent: AtomicBool::new(false),
             issued: Mutex::new(Vec::new()),
+            codes: Mutex::new(Vec::new()),
             seen_tokens: SeenTokens::new(),
         });
         let (stop, stopped) = watch::channel(false);
@@ -98,6 +101,15 @@ impl Emulator {
     pub fn issued(&self) -> Vec<IssuedRecord> {
         self.state
             .issued
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Every batch of activation codes it has made, in order.
+    pub fn codes_issued(&self) -> Vec<IssuedCodes> {
+        self.state
+            .codes
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
@@ -183,7 +195,7 @@ async fn serve_connection(stream: TcpStream, state: Arc<State>) {
 async fn handle(state: &State, req: &RequestParts) -> Action {
     let config = &state.config;
     let received_at = config.now();
-    if req.method != "POST" || req.target != KEYS_PATH {
+    if served_target(req).is_err() {
         return Action::Respond(responses::not_found(received_at));
     }
     match &config.fault {
@@ -207,14 +219,20 @@ async fn handle(state: &State, req: &RequestParts) -> Action {
     }
 }
 
-/// The real service's answer: 401, 400 or 201.
+/// The real service's answer: 401, 400 or 201 (403 too for activation codes).
 fn answer(state: &State, req: &RequestParts, received_at: std::time::SystemTime) -> Response {
     let config = &state.config;
-    if let Err(rejection) = authenticate(req, config, received_at, &state.seen_tokens) {
-        log::info!("emulator: authentication refused: {rejection}");
-        return responses::unauthorized(config.now(), &rejection);
-    }
+    let verified = match authenticate(req, config, received_at, &state.seen_tokens) {
+        Ok(verified) => verified,
+        Err(rejection) => {
+            log::info!("emulator: authentication refused: {rejection}");
+            return responses::unauthorized(config.now(), &rejection);
+        }
+    };
     let now = config.now();
+    if let Ok(Some(codes)) = served_target(req) {
+        return answer_codes(state, &codes, &verified.organization_id, now);
+    }
     let request = match parse_request(&req.body) {
         Ok(request) => request,
         Err(bad) => return responses::bad_request(now, &bad),
@@ -234,5 +252,32 @@ fn answer(state: &State, req: &RequestParts, received_at: std::time::SystemTime)
             responses::accepted(now, request.client_reference.as_ref(), &elements)
         }
         Err(_) => responses::server_error(now, 500, "No randomness available to make keys"),
+    }
+}
+
+/// The activation endpoint's answer, once authenticated: codes for the path's merchant.
+fn answer_codes(
+    state: &State,
+    target: &CodesTarget<'_>,
+    owner: &str,
+    now: std::time::SystemTime,
+) -> Response {
+    match activation::answer(now, target, owner, &state.config.merchants) {
+        Ok((response, issued)) => {
+            if let Some(issued) = issued {
+                log::info!(
+                    "emulator: made {} activation code(s) for {}",
+                    issued.codes.len(),
+                    issued.organization_id
+                );
+                state
+                    .codes
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(issued);
+            }
+            response
+        }
+        Err(_) => responses::server_error(now, 500, "No randomness available to make codes"),
     }
 }

@@ -13,7 +13,7 @@ use subtle::ConstantTimeEq;
 
 use crate::config::{EmulatorConfig, EmulatorCredential};
 
-/// The one path the emulator serves.
+/// The keys path (the emulator also serves activation codes, see `activation`).
 pub const KEYS_PATH: &str = "/kms/v2/keys-sym-pos";
 /// The only algorithm a shared secret key signs with.
 pub const ALGORITHM: &str = "HmacSHA256";
@@ -67,7 +67,7 @@ pub struct Verified {
 /// Why a request was refused; every one of them answers 401 Authentication Failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Rejection {
-    /// Not `POST /kms/v2/keys-sym-pos` (the server answers 404 before verifying).
+    /// Not `POST /kms/v2/keys-sym-pos` nor an activation-codes POST (the server answers 404 first).
     #[error("no such endpoint: {0}")]
     Endpoint(String),
     /// Content-Type is missing or not JSON.
@@ -118,6 +118,9 @@ pub enum Rejection {
     /// A meta key used for a merchant the emulator does not manage.
     #[error("v-c-merchant-id is not a merchant this meta key manages")]
     MerchantNotManaged,
+    /// An activation-codes request whose v-c-merchant-id is not the merchant of its path.
+    #[error("v-c-merchant-id is not the merchant of the request path")]
+    MerchantNotPath,
     /// A meta key whose v-c-merchant-id is not the first merchant of the request body.
     #[error("v-c-merchant-id is not the first merchant of the request")]
     MerchantNotFirst,
@@ -189,6 +192,7 @@ impl Rejection {
             Rejection::MerchantIdMismatch => "merchant-id-mismatch",
             Rejection::MerchantNotManaged => "merchant-not-managed",
             Rejection::MerchantNotFirst => "merchant-not-first",
+            Rejection::MerchantNotPath => "merchant-not-path",
             Rejection::Forced => "fault-always-unauthorized",
             Rejection::MixedAuthentication => "mixed-authentication",
             Rejection::JwtFormat => "jwt-format",
@@ -213,12 +217,7 @@ pub fn verify(
     config: &EmulatorConfig,
     now: SystemTime,
 ) -> Result<Verified, Rejection> {
-    if req.method != "POST" || req.target != KEYS_PATH {
-        return Err(Rejection::Endpoint(format!(
-            "{} {}",
-            req.method, req.target
-        )));
-    }
+    let codes_target = served_target(req)?;
     if !is_json_content_type(req.header("content-type")) {
         return Err(Rejection::ContentType);
     }
@@ -244,30 +243,61 @@ pub fn verify(
         return Err(Rejection::DigestMismatch);
     }
 
-    // A meta key signs for its owner while the header names the merchant it acts for.
-    let signed_merchant = if credential.meta_key {
+    // A meta key signs for its owner while the header names the merchant it acts for. On the activation
+    // endpoint the header is the path's merchant, so the signature always names the owner.
+    let signed_merchant = if credential.meta_key || codes_target.is_some() {
         credential.organization_id.as_str()
     } else {
         merchant_id
     };
+    // The target was checked above: the keys path, or an activation path whose query is signed too.
+    let target = &req.target;
     let signing_string = format!(
-        "host: {host}\ndate: {date}\nrequest-target: post {KEYS_PATH}\ndigest: {digest}\nv-c-merchant-id: {signed_merchant}"
+        "host: {host}\ndate: {date}\nrequest-target: post {target}\ndigest: {digest}\nv-c-merchant-id: {signed_merchant}"
     );
     check_signature(credential, &signing_string, params.signature)?;
 
-    check_merchant(
-        req,
-        config,
-        &credential.organization_id,
-        credential.meta_key,
-        merchant_id,
-    )?;
+    match &codes_target {
+        Some(codes) => crate::activation::check_merchant(
+            config,
+            &credential.organization_id,
+            credential.meta_key,
+            merchant_id,
+            codes,
+        )?,
+        None => check_merchant(
+            req,
+            config,
+            &credential.organization_id,
+            credential.meta_key,
+            merchant_id,
+        )?,
+    }
     Ok(Verified {
         key_id: credential.key_id.clone(),
         organization_id: credential.organization_id.clone(),
         merchant_id: merchant_id.to_owned(),
         meta_key: credential.meta_key,
     })
+}
+
+/// The served endpoint a request is for: `None` for the keys path, the parsed target for activation codes;
+/// any other method or target is refused.
+pub(crate) fn served_target(
+    req: &RequestParts,
+) -> Result<Option<crate::activation::CodesTarget<'_>>, Rejection> {
+    if req.method == "POST" {
+        if req.target == KEYS_PATH {
+            return Ok(None);
+        }
+        if let Some(codes) = crate::activation::parse_target(&req.target) {
+            return Ok(Some(codes));
+        }
+    }
+    Err(Rejection::Endpoint(format!(
+        "{} {}",
+        req.method, req.target
+    )))
 }
 
 /// `SHA-256=` and the base64 of the SHA-256 of these exact bytes.

@@ -12,7 +12,7 @@ use std::time::SystemTime;
 pub(crate) struct Outgoing<'a> {
     /// The `Host` header as sent.
     pub host: &'a str,
-    /// The request path.
+    /// The request target: the path, and the query string when there is one.
     pub path: &'a str,
     /// The exact body bytes.
     pub body: &'a [u8],

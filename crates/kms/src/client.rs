@@ -151,13 +151,13 @@ impl StopHandle {
 #[derive(Debug)]
 pub struct KmsClient {
     http: reqwest::Client,
-    config: ClientConfig,
+    pub(crate) config: ClientConfig,
     endpoint: Url,
     /// The `Host` header, sent explicitly so that it is byte for byte what we sign.
     host: String,
-    owner_id: Option<String>,
+    pub(crate) owner_id: Option<String>,
     via_proxy: bool,
-    auth: Authenticator,
+    pub(crate) auth: Authenticator,
     stop: StopHandle,
 }
 
@@ -378,22 +378,35 @@ impl KmsClient {
         }
     }
 
-    /// Sends one signed POST and reads the whole answer; retries only when no connection was made.
+    /// Sends one signed POST to the keys endpoint; see [`KmsClient::post_to`].
     async fn post(&self, body: &[u8], header_mid: &str, owner: &str) -> Result<Answer, KmsError> {
-        log::debug!("POST {} {}", self.endpoint, String::from_utf8_lossy(body));
+        self.post_to(&self.endpoint, body, header_mid, owner).await
+    }
+
+    /// Sends one signed POST to `url` (path relative to the base URL) and reads the whole answer; retries
+    /// only when no connection was made. The query string, if any, is signed as part of the request target.
+    pub(crate) async fn post_to(
+        &self,
+        url: &Url,
+        body: &[u8],
+        header_mid: &str,
+        owner: &str,
+    ) -> Result<Answer, KmsError> {
+        log::debug!("POST {} {}", url, String::from_utf8_lossy(body));
+        let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
         let mut delays = CONNECT_RETRY_DELAYS.iter();
         loop {
             // Signed afresh for each attempt so the Date (and a JWT's iat and jti) stay current.
             let headers = self.auth.headers(&Outgoing {
                 host: &self.host,
-                path: self.endpoint.path(),
+                path: target,
                 body,
                 header_mid,
                 owner,
             })?;
             let mut request = self
                 .http
-                .post(self.endpoint.clone())
+                .post(url.clone())
                 .header(HOST, &self.host)
                 .header(CONTENT_TYPE, CONTENT_TYPE_JSON)
                 .header(ACCEPT, ACCEPT_HAL_JSON)
@@ -482,6 +495,13 @@ impl KmsClient {
             received_at: SystemTime::now(),
             body,
         })
+    }
+
+    /// `path` (which may carry a query string) on the configured base URL.
+    pub(crate) fn url_for(&self, path: &str) -> Result<Url, KmsError> {
+        self.endpoint
+            .join(path)
+            .map_err(|e| KmsError::InvalidInput(format!("Cannot build the request URL: {e}")))
     }
 
     fn network_context(&self) -> network::Context<'_> {

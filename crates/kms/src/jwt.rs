@@ -25,7 +25,8 @@ pub struct JwtRequest<'a> {
     pub method: &'a str,
     /// The `Host` header exactly as sent, with `:port` when the port is not the scheme's default.
     pub host: &'a str,
-    /// The path of the request; a query, if any, is left out of `request-resource-path`.
+    /// The path of the request with its query, if any: `request-resource-path` carries both (the activation
+    /// codes call signs `?size=N` this way, as the spec says).
     pub resource_path: &'a str,
     /// The exact body bytes sent; ignored for methods without a digest (GET, DELETE, …).
     pub body: &'a [u8],
@@ -125,7 +126,7 @@ pub fn sign_jwt(req: &JwtRequest<'_>) -> Result<SignedJwt, KmsError> {
         exp: iat + JWT_LIFETIME_SECS,
         request_method: req.method.to_ascii_uppercase(),
         request_host: req.host,
-        request_resource_path: req.resource_path.split('?').next().unwrap_or_default(),
+        request_resource_path: req.resource_path,
         iss: req.issuer,
         jti: &jti,
         version: JWT_VERSION,

@@ -1,6 +1,8 @@
 //! Cybersource KMS for mposUi: HTTP Signature signing, REST certificate JWTs, the `POST /kms/v2/keys-sym-pos`
-//! client, models and errors. No GUI dependency: the CLI and the desktop app both build on it.
+//! client, device activation codes, models and errors. No GUI dependency: the CLI and the desktop app both
+//! build on it.
 
+pub mod activation;
 mod answer;
 mod authenticate;
 pub mod certificate;
@@ -17,6 +19,7 @@ pub mod secret;
 pub mod signing;
 pub mod wire;
 
+pub use activation::{ActivationCode, CodesOutcome, MAX_CODES_PER_CALL};
 pub use certificate::{certificate_names, CertificateCredential, P12Source};
 pub use client::{Auth, ClientConfig, Credentials, KmsClient, ProxyChoice, StopHandle};
 pub use environment::{Environment, EnvironmentError, ProviderMode};

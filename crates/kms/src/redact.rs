@@ -4,16 +4,17 @@
 pub const SNIPPET_CHARS: usize = 200;
 
 /// JSON member names whose values are secrets (compared case-insensitively).
-const SECRET_NAMES: [&str; 5] = [
+const SECRET_NAMES: [&str; 6] = [
     "key",
+    "token",
     "secret",
     "sharedsecret",
     "password",
     "merchantsecret",
 ];
 
-/// Replaces the value of every JSON member named `key` (or `secret`, `sharedSecret`, `password`,
-/// `merchantSecret`) with `"<redacted>"`, also when the text is not valid JSON or is cut off mid-value.
+/// Replaces the value of every JSON member named `key` (or `token`, an activation code; `secret`,
+/// `sharedSecret`, `password`, `merchantSecret`) with `"<redacted>"`, also when the text is not valid JSON or is cut off mid-value.
 pub fn redact(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;

@@ -222,7 +222,7 @@ fn render_csv(batch: &ExportBatch, out: &mut SecretBuf) {
 }
 
 /// One RFC 4180 row: fields with a comma, quote or line break are quoted, quotes doubled.
-fn csv_row(out: &mut SecretBuf, fields: &[&str]) {
+pub(crate) fn csv_row(out: &mut SecretBuf, fields: &[&str]) {
     for (i, field) in fields.iter().enumerate() {
         if i > 0 {
             out.push_str(",");

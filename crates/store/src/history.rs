@@ -27,6 +27,8 @@ pub(crate) enum Event {
     Exported { key_ids: Vec<String>, at: String },
     /// The key's secret was deleted from the keychain; the line stays as a tombstone.
     Forgotten { key_id: String, at: String },
+    /// Device activation codes were made for a merchant: how many, when, until when; never the codes.
+    CodesMade(crate::codes::CodesRecord),
 }
 
 /// A kept key as its history line holds it: the entry, and which keychain entry holds its secret.
@@ -42,7 +44,7 @@ pub(crate) struct Kept {
     pub(crate) secret_ref: Option<String>,
 }
 
-const KNOWN_EVENTS: [&str; 3] = ["kept", "exported", "forgotten"];
+const KNOWN_EVENTS: [&str; 4] = ["kept", "exported", "forgotten", "codesMade"];
 
 /// The history file and its lock.
 #[derive(Debug, Clone)]
@@ -173,6 +175,7 @@ pub(crate) fn replay(events: Vec<Event>) -> Vec<Kept> {
                     records[i].entry.forgotten_at = Some(at);
                 }
             }
+            Event::CodesMade(_) => {}
         }
     }
     records

@@ -6,6 +6,7 @@
 
 pub mod atomic;
 mod batch;
+pub mod codes;
 pub mod config;
 pub mod csv_import;
 pub mod error;
@@ -21,6 +22,7 @@ mod secret_buf;
 pub mod timestamp;
 pub mod vault;
 
+pub use codes::{render_codes, CodesExport, CodesFormat, CodesRecord, MerchantCodes};
 pub use config::{
     AuthMethod, Config, ConfigStore, Merchant, Profile, ProxySetting, Settings, Theme,
 };

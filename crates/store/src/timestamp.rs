@@ -13,6 +13,14 @@ pub fn now_rfc3339() -> String {
         .unwrap_or_else(|_| now.unix_timestamp().to_string())
 }
 
+/// A moment as RFC 3339 UTC to the second, like [`now_rfc3339`].
+pub fn rfc3339(at: std::time::SystemTime) -> String {
+    let t = OffsetDateTime::from(at);
+    let t = t.replace_nanosecond(0).unwrap_or(t);
+    t.format(&Rfc3339)
+        .unwrap_or_else(|_| t.unix_timestamp().to_string())
+}
+
 /// Now, compact and file-name safe, e.g. `20261128T143000Z`, for backup names.
 pub(crate) fn now_compact() -> String {
     let now = OffsetDateTime::now_utc();

@@ -85,7 +85,7 @@ pub struct KeepReport {
 
 /// Generated keys: secrets in a [`SecretStore`], metadata in the history file.
 pub struct Vault {
-    history: History,
+    pub(crate) history: History,
     secrets: Arc<dyn SecretStore>,
 }
 

@@ -2,13 +2,12 @@
 //! dismiss it from this run.
 
 use super::{payload, problem, CmdResult};
-use crate::clipboard::SharedClipboard;
+use crate::clipboard::{copy_then_clear, SharedClipboard};
 use crate::state::AppState;
 use mpos_kms::{IssuedKey, ProviderMode, SecretString};
 use mpos_store::export::{render, write_export, ExportBatch, ExportFormat};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
-use std::time::Duration;
 use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
 
@@ -119,42 +118,7 @@ pub async fn copy_value<R: Runtime>(
         .settings
         .clipboard_clear_secs
         .into();
-    let generation = state.next_clipboard_generation();
-    clipboard.0.write(value.expose(), sensitive).map_err(|e| {
-        problem(
-            "clipboard_error",
-            format!("Could not copy to the clipboard ({e})."),
-        )
-    })?;
-    if clear_secs == 0 {
-        return Ok(CopyResult {
-            clears_in_secs: None,
-        });
-    }
-    let clip = clipboard.0.clone();
-    tauri::async_runtime::spawn(async move {
-        tokio::time::sleep(Duration::from_secs(clear_secs)).await;
-        let Some(state) = app.try_state::<AppState>() else {
-            return;
-        };
-        // A newer copy owns the clipboard now; its own timer clears it.
-        if state.clipboard_generation() != generation {
-            return;
-        }
-        // Runs on a runtime worker, never the main thread, where reading the clipboard can deadlock GTK.
-        match clip.read() {
-            Ok(now) if now == *value.expose() => {
-                if let Err(e) = clip.clear() {
-                    log::warn!("could not clear the clipboard: {e}");
-                }
-            }
-            Ok(_) => {} // the user copied something else since: leave it.
-            Err(e) => log::warn!("could not read the clipboard to clear it: {e}"),
-        }
-    });
-    Ok(CopyResult {
-        clears_in_secs: Some(clear_secs),
-    })
+    copy_then_clear(app, &state, &clipboard, value, sensitive, clear_secs)
 }
 
 /// What `export_keys` returns.
@@ -212,7 +176,7 @@ pub async fn export_keys<R: Runtime>(
     };
     let contents = render(&batch, format).map_err(payload)?;
     let name = suggested_file_name(&keys, ext);
-    let Some(path) = pick_save_path(&app, &name, ext).await? else {
+    let Some(path) = pick_save_path(&app, &name, ext, "Download key").await? else {
         return Ok(ExportResult {
             cancelled: true,
             path: None,
@@ -250,11 +214,13 @@ fn mark_exported(state: &AppState, keys: &[FoundKey]) {
     }
 }
 
-/// Where to write: the user's choice in a native save dialog (the test seam's directory in an `e2e` build).
-async fn pick_save_path<R: Runtime>(
+/// Where to write: the user's choice in a native save dialog titled `title` (the test seam's directory
+/// in an `e2e` build).
+pub(crate) async fn pick_save_path<R: Runtime>(
     app: &AppHandle<R>,
     name: &str,
     ext: &str,
+    title: &str,
 ) -> CmdResult<Option<PathBuf>> {
     #[cfg(feature = "e2e")]
     if let Some(dir) = crate::dialog_seam::save_dir(app) {
@@ -264,7 +230,7 @@ async fn pick_save_path<R: Runtime>(
     let mut dialog = app
         .dialog()
         .file()
-        .set_title("Download key")
+        .set_title(title)
         .set_file_name(name)
         .add_filter(ext, &[ext]);
     if let Some(window) = app.get_webview_window("main") {

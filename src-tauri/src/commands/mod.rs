@@ -3,6 +3,7 @@
 //! its own generated macro (E0255). Each is thin glue over `mpos-core` and rejects with `{code,message,detail}`.
 
 pub mod app;
+pub mod codes;
 pub mod generate;
 pub mod history;
 pub mod keys;

@@ -90,7 +90,7 @@ async fn stop_on_ctrl_c(stop: StopHandle) {
 }
 
 /// `--profile`, else the pipeline variables, else the only or last profile.
-fn choose_source(args: &GenerateArgs, config: &Config) -> Result<Source, CliError> {
+pub(super) fn choose_source(args: &GenerateArgs, config: &Config) -> Result<Source, CliError> {
     if let Some(name) = args.profile.profile.as_deref() {
         return Ok(Source::Profile(resolve_profile(config, Some(name))?));
     }
@@ -120,7 +120,7 @@ fn choose_source(args: &GenerateArgs, config: &Config) -> Result<Source, CliErro
 }
 
 /// The MIDs named, or every merchant of the profile for `--all`; each checked, duplicates dropped.
-fn choose_mids(
+pub(super) fn choose_mids(
     args: &GenerateArgs,
     config: &Config,
     source: &Source,

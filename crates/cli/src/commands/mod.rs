@@ -1,5 +1,6 @@
 //! One module per command; shared here: opening the stores, a runtime, and choosing the profile.
 
+mod activation_codes;
 mod deliver;
 mod emulator;
 mod generate;
@@ -18,6 +19,7 @@ pub fn run(command: Command) -> Result<i32, CliError> {
         Command::Profile(c) => profile::run(c),
         Command::Merchant(c) => merchant::run(c),
         Command::Generate(a) => generate::run(a),
+        Command::ActivationCodes(a) => activation_codes::run(a),
         Command::History(a) => history::run(a),
         Command::Emulator(a) => emulator::run(a),
     }

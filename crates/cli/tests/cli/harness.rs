@@ -1,6 +1,8 @@
 //! What every CLI test needs: a real emulator on loopback, private config/data dirs, and the built binary.
 
-use mpos_emulator::{Emulator, EmulatorConfig, EmulatorCredential, Fault, IssuedRecord};
+use mpos_emulator::{
+    Emulator, EmulatorConfig, EmulatorCredential, Fault, IssuedCodes, IssuedRecord,
+};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -80,6 +82,11 @@ impl Kms {
             .into_iter()
             .find(|r| r.organization_id == mid)
             .unwrap_or_else(|| panic!("nothing issued for {mid}"))
+    }
+
+    /// Every batch of activation codes it made.
+    pub fn codes_issued(&self) -> Vec<IssuedCodes> {
+        self.emulator().codes_issued()
     }
 
     /// How many requests reached it.

@@ -4,6 +4,7 @@
 //! `dbus-run-session -- bash -c 'echo -n pw | gnome-keyring-daemon --unlock --components=secrets; cargo test -p mpos-keygen'`.
 //! Profile names differ per test because the keychain is shared by tests running in parallel.
 
+mod activation_codes;
 mod certificate;
 mod emulator;
 mod env_vars;
