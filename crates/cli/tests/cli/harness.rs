@@ -231,7 +231,7 @@ fn walk(dir: &Path, visit: &mut dyn FnMut(&Path)) {
 /// Asserts that `secret` is in neither the command line nor the environment of process `pid`, read
 /// from /proc once they show `cmd_marker` and `MPOS_KEYGEN_HOME` (so the right process was read).
 ///
-/// Linux only (procfs). On Windows the smoke test under Wine lists the processes' command lines.
+/// Linux only (procfs); Wine shows no command line of a program started from outside it.
 #[cfg(target_os = "linux")]
 pub fn assert_secret_not_in_process(pid: u32, cmd_marker: &str, secret: &str) {
     wait_for_exec(pid);
