@@ -237,7 +237,6 @@ pub async fn activation_codes_copy<R: Runtime>(
 #[tauri::command]
 pub async fn activation_codes_export<R: Runtime>(
     app: AppHandle<R>,
-    state: State<'_, AppState>,
     codes: State<'_, CodesState>,
     batch_id: String,
     format: String,
@@ -276,13 +275,9 @@ pub async fn activation_codes_export<R: Runtime>(
         (contents, name)
     };
     let ext = format.extension();
-    let Some(path) = crate::commands::keys::pick_save_path(
-        &app,
-        &name,
-        ext,
-        "Download activation codes",
-    )
-    .await?
+    let Some(path) =
+        crate::commands::keys::pick_save_path(&app, &name, ext, "Download activation codes")
+            .await?
     else {
         return Ok(crate::commands::keys::ExportResult {
             cancelled: true,
