@@ -24,9 +24,11 @@ creds() { "$wine" reg query 'HKCU\Software\Wine\Credential Manager' /s 2>/dev/nu
 user=$("$wine" cmd /c 'echo %USERNAME%' | tr -d '\r')
 profile_dir=$WINEPREFIX/drive_c/users/$user
 [ -d "$profile_dir" ] || fail "no Wine user profile at $profile_dir"
-# A folder with spaces, reached by a drive-letter path with backslashes, as people type it in cmd.exe.
-mkdir -p "$profile_dir/Documents/mPOS exports"
-win_dir="C:\\users\\$user\\Documents\\mPOS exports"
+# A folder with spaces, reached by a drive-letter path with backslashes, as people type it in cmd.exe. Not
+# under Documents: Wine links that folder to the Unix user's home, outside this prefix.
+exports="$profile_dir/mPOS exports"
+mkdir -p "$exports"
+win_dir="C:\\users\\$user\\mPOS exports"
 
 echo "== windows smoke: emulator"
 "$wine" "$exe" emulator >"$work/emulator.log" 2>&1 &
@@ -42,7 +44,7 @@ creds | grep -q "profile:smoke" || { creds >&2; fail "the REST secret is not in 
 kg merchant add win_store_001 --label "Café Zürich" --profile smoke
 # A CSV saved by Excel or Notepad on Windows: CRLF line ends, a header, in the folder with spaces.
 printf 'mid,label\r\nwin_store_002,Second store\r\nwin_store_003,Third store\r\n' \
-  >"$profile_dir/Documents/mPOS exports/merchants.csv"
+  >"$exports/merchants.csv"
 kg merchant import "$win_dir\\merchants.csv" --profile smoke
 kg merchant list --profile smoke >"$work/merchants.txt"
 for mid in win_store_001 win_store_002 win_store_003; do
@@ -61,7 +63,7 @@ if kg generate win_store_001 --profile smoke --out "$win_dir\\keys.csv" 2>"$work
 fi
 grep -qi "force" "$work/refused.txt" || fail "the refusal does not say what to do: $(cat "$work/refused.txt")"
 kg history --profile smoke --format json >"$work/history.json"
-python3 - "$profile_dir/Documents/mPOS exports" "$work/history.json" "$work/secrets.txt" <<'PY'
+python3 - "$exports" "$work/history.json" "$work/secrets.txt" <<'PY'
 import csv, json, sys
 folder, history, secrets = sys.argv[1:]
 doc = json.load(open(f"{folder}/keys.json", encoding="utf-8"))
