@@ -225,7 +225,10 @@ fn a_locked_keychain_refuses_the_profile_and_still_shows_a_key_it_cannot_keep() 
     let home = Home::new();
     let runtime = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
-    // A keyring of its own (under the home's data folder), unlocked to save the profile, then locked.
+    // The keyring daemon keeps its keyrings under XDG_DATA_HOME: a folder of its own, so it neither opens
+    // nor locks the session's keyring, whatever password that one has.
+    let keyrings = tempfile::tempdir().unwrap();
+    // A keyring of its own, unlocked to save the profile, then locked.
     let script = r#"
         echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null
         printf %s "$SECRET" | "$BIN" profile add fault-locked --env "$URL" --key-id "$KEY_ID" --org "$ORG" \
@@ -242,6 +245,7 @@ fn a_locked_keychain_refuses_the_profile_and_still_shows_a_key_it_cannot_keep() 
     let session = cmd
         .args(["120", "dbus-run-session", "--", "bash", "-c", script])
         .env("XDG_RUNTIME_DIR", runtime.path())
+        .env("XDG_DATA_HOME", keyrings.path())
         .env("BIN", harness::bin())
         .env("URL", kms.url())
         .env("KEY_ID", KEY_ID)
