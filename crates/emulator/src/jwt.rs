@@ -19,8 +19,7 @@ use sha2::{Digest as _, Sha256 as BodySha256};
 use crate::certificate::EmulatorCertificate;
 use crate::config::EmulatorConfig;
 use crate::verify::{
-    check_date, check_merchant, is_json_content_type, single_header, Rejection, RequestParts,
-    Verified, KEYS_PATH,
+    check_date, check_merchant, signed_with_body, single_header, Rejection, RequestParts, Verified,
 };
 
 /// The only JWS algorithm a REST certificate signs with.
@@ -95,15 +94,7 @@ pub fn verify_jwt(
     now: SystemTime,
     seen: &SeenTokens,
 ) -> Result<Verified, Rejection> {
-    if req.method != "POST" || req.target != KEYS_PATH {
-        return Err(Rejection::Endpoint(format!(
-            "{} {}",
-            req.method, req.target
-        )));
-    }
-    if !is_json_content_type(req.header("content-type")) {
-        return Err(Rejection::ContentType);
-    }
+    let with_body = signed_with_body(req)?;
     // The spec: with a JWT there is no Signature and no Digest header.
     if req.header("signature").is_some() || req.header("digest").is_some() {
         return Err(Rejection::MixedAuthentication);
@@ -156,18 +147,24 @@ pub fn verify_jwt(
     expect("request-host", str_claim(claims, "request-host")? == host)?;
     expect(
         "request-resource-path",
-        str_claim(claims, "request-resource-path")? == KEYS_PATH,
+        str_claim(claims, "request-resource-path")? == req.target,
     )?;
     expect(
         "v-c-jwt-version",
         str_claim(claims, "v-c-jwt-version")? == "2",
     )?;
-    expect(
-        "digestAlgorithm",
-        str_claim(claims, "digestAlgorithm")? == "SHA-256",
-    )?;
-    if str_claim(claims, "digest")? != BASE64.encode(BodySha256::digest(&req.body)) {
-        return Err(Rejection::DigestClaimMismatch);
+    if with_body {
+        expect(
+            "digestAlgorithm",
+            str_claim(claims, "digestAlgorithm")? == "SHA-256",
+        )?;
+        if str_claim(claims, "digest")? != BASE64.encode(BodySha256::digest(&req.body)) {
+            return Err(Rejection::DigestClaimMismatch);
+        }
+    } else {
+        // The spec: the JWT of a GET has no digest claims.
+        expect("digest", !claims.contains_key("digest"))?;
+        expect("digestAlgorithm", !claims.contains_key("digestAlgorithm"))?;
     }
     // The header is not signed, the claim is: they must agree.
     expect(

@@ -1,5 +1,5 @@
 //! A local emulator of Cybersource's `POST /kms/v2/keys-sym-pos`, the call that generates mposUi
-//! "Acceptance Devices Secret Keys".
+//! "Acceptance Devices Secret Keys", and of the calls that check a key's status and delete keys.
 //!
 //! The real endpoint cannot be reached from our machines, so tests, the app's offline demo and
 //! `mpos-keygen emulator` run against this one. It verifies every request as the spec says (its own
@@ -18,6 +18,7 @@ mod faults;
 mod http;
 mod issue;
 mod jwt;
+mod lifecycle;
 mod responses;
 mod server;
 mod verify;
@@ -32,8 +33,10 @@ pub use issue::{external_organization_id, IssuedRecord, MAX_ELEMENTS};
 pub use jwt::{
     authenticate, verify_jwt, SeenTokens, JWT_ALGORITHM, JWT_LIFETIME_SECS, MAX_IAT_SKEW,
 };
+pub use lifecycle::{Route, DELETES_PATH, STATUS_PATH_PREFIX};
 pub use responses::REJECTION_HEADER;
 pub use server::Emulator;
 pub use verify::{
     digest_of, verify, Rejection, RequestParts, Verified, ALGORITHM, KEYS_PATH, SIGNED_HEADERS,
+    SIGNED_HEADERS_GET,
 };

@@ -13,12 +13,14 @@ use subtle::ConstantTimeEq;
 
 use crate::config::{EmulatorConfig, EmulatorCredential};
 
-/// The one path the emulator serves.
+/// The path that issues keys.
 pub const KEYS_PATH: &str = "/kms/v2/keys-sym-pos";
 /// The only algorithm a shared secret key signs with.
 pub const ALGORITHM: &str = "HmacSHA256";
 /// The headers list a POST must sign, in this order.
 pub const SIGNED_HEADERS: &str = "host date request-target digest v-c-merchant-id";
+/// The headers list a GET must sign (no body, so no digest), in this order.
+pub const SIGNED_HEADERS_GET: &str = "host date request-target v-c-merchant-id";
 
 /// A request as received: method and target from the request line, header values as sent, body bytes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -67,7 +69,7 @@ pub struct Verified {
 /// Why a request was refused; every one of them answers 401 Authentication Failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Rejection {
-    /// Not `POST /kms/v2/keys-sym-pos` (the server answers 404 before verifying).
+    /// Not a request the emulator serves (the server answers 404 before verifying).
     #[error("no such endpoint: {0}")]
     Endpoint(String),
     /// Content-Type is missing or not JSON.
@@ -88,8 +90,8 @@ pub enum Rejection {
     /// The algorithm is not HmacSHA256.
     #[error("the signature algorithm is not HmacSHA256")]
     Algorithm,
-    /// The signed headers list is not exactly the one a POST needs.
-    #[error("the signed headers list is not \"{SIGNED_HEADERS}\"")]
+    /// The signed headers list is not exactly the one the method needs.
+    #[error("the signed headers list is not the one this method needs")]
     HeadersList,
     /// No credential has this key id.
     #[error("unknown key id")]
@@ -213,18 +215,14 @@ pub fn verify(
     config: &EmulatorConfig,
     now: SystemTime,
 ) -> Result<Verified, Rejection> {
-    if req.method != "POST" || req.target != KEYS_PATH {
-        return Err(Rejection::Endpoint(format!(
-            "{} {}",
-            req.method, req.target
-        )));
-    }
-    if !is_json_content_type(req.header("content-type")) {
-        return Err(Rejection::ContentType);
-    }
+    let with_body = signed_with_body(req)?;
     let host = single_header(req, "host", "Host")?;
     let date = single_header(req, "date", "Date")?;
-    let digest = single_header(req, "digest", "Digest")?;
+    let digest = if with_body {
+        Some(single_header(req, "digest", "Digest")?)
+    } else {
+        None
+    };
     let merchant_id = single_header(req, "v-c-merchant-id", "v-c-merchant-id")?;
     let signature = single_header(req, "signature", "Signature")?;
 
@@ -232,7 +230,12 @@ pub fn verify(
     if params.algorithm != ALGORITHM {
         return Err(Rejection::Algorithm);
     }
-    if params.headers != SIGNED_HEADERS {
+    let expected_headers = if with_body {
+        SIGNED_HEADERS
+    } else {
+        SIGNED_HEADERS_GET
+    };
+    if params.headers != expected_headers {
         return Err(Rejection::HeadersList);
     }
     let credential = config
@@ -240,7 +243,7 @@ pub fn verify(
         .ok_or(Rejection::UnknownKeyId)?;
 
     check_date(date, now, config.max_clock_skew)?;
-    if digest != digest_of(&req.body) {
+    if digest.is_some_and(|d| d != digest_of(&req.body)) {
         return Err(Rejection::DigestMismatch);
     }
 
@@ -250,9 +253,16 @@ pub fn verify(
     } else {
         merchant_id
     };
-    let signing_string = format!(
-        "host: {host}\ndate: {date}\nrequest-target: post {KEYS_PATH}\ndigest: {digest}\nv-c-merchant-id: {signed_merchant}"
-    );
+    let method = req.method.to_ascii_lowercase();
+    let target = &req.target;
+    let signing_string = match digest {
+        Some(digest) => format!(
+            "host: {host}\ndate: {date}\nrequest-target: {method} {target}\ndigest: {digest}\nv-c-merchant-id: {signed_merchant}"
+        ),
+        None => format!(
+            "host: {host}\ndate: {date}\nrequest-target: {method} {target}\nv-c-merchant-id: {signed_merchant}"
+        ),
+    };
     check_signature(credential, &signing_string, params.signature)?;
 
     check_merchant(
@@ -268,6 +278,29 @@ pub fn verify(
         merchant_id: merchant_id.to_owned(),
         meta_key: credential.meta_key,
     })
+}
+
+/// Whether the request is one the emulator serves (else `Endpoint`), and whether it carries a body: a
+/// POST must be JSON with a digest; a GET must have neither body nor Digest header.
+pub(crate) fn signed_with_body(req: &RequestParts) -> Result<bool, Rejection> {
+    let with_body = match crate::lifecycle::Route::of(&req.method, &req.target) {
+        Some(route) => route.has_body(),
+        None => {
+            return Err(Rejection::Endpoint(format!(
+                "{} {}",
+                req.method, req.target
+            )))
+        }
+    };
+    if with_body {
+        if !is_json_content_type(req.header("content-type")) {
+            return Err(Rejection::ContentType);
+        }
+    } else if !req.body.is_empty() || req.header("digest").is_some() {
+        // A GET is signed without a digest: a body or Digest header would go unsigned.
+        return Err(Rejection::HeadersList);
+    }
+    Ok(with_body)
 }
 
 /// `SHA-256=` and the base64 of the SHA-256 of these exact bytes.
