@@ -27,6 +27,18 @@ pub(crate) enum Event {
     Exported { key_ids: Vec<String>, at: String },
     /// The key's secret was deleted from the keychain; the line stays as a tombstone.
     Forgotten { key_id: String, at: String },
+    /// Cybersource was asked for the key's status.
+    StatusChecked {
+        key_id: String,
+        status: String,
+        at: String,
+    },
+    /// The key was deleted at Cybersource by this profile; its secret leaves the keychain.
+    Deleted {
+        key_id: String,
+        profile: String,
+        at: String,
+    },
 }
 
 /// A kept key as its history line holds it: the entry, and which keychain entry holds its secret.
@@ -42,7 +54,7 @@ pub(crate) struct Kept {
     pub(crate) secret_ref: Option<String>,
 }
 
-const KNOWN_EVENTS: [&str; 3] = ["kept", "exported", "forgotten"];
+const KNOWN_EVENTS: [&str; 5] = ["kept", "exported", "forgotten", "statusChecked", "deleted"];
 
 /// The history file and its lock.
 #[derive(Debug, Clone)]
@@ -171,6 +183,22 @@ pub(crate) fn replay(events: Vec<Event>) -> Vec<Kept> {
             Event::Forgotten { key_id, at } => {
                 if let Some(&i) = index.get(&key_id) {
                     records[i].entry.forgotten_at = Some(at);
+                }
+            }
+            Event::StatusChecked { key_id, status, at } => {
+                if let Some(&i) = index.get(&key_id) {
+                    records[i].entry.last_status = Some(status);
+                    records[i].entry.checked_at = Some(at);
+                }
+            }
+            Event::Deleted {
+                key_id,
+                profile,
+                at,
+            } => {
+                if let Some(&i) = index.get(&key_id) {
+                    records[i].entry.deleted_at = Some(at);
+                    records[i].entry.deleted_by = Some(profile);
                 }
             }
         }

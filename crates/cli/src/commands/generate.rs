@@ -61,7 +61,7 @@ pub fn run(args: GenerateArgs) -> Result<i32, CliError> {
 }
 
 /// `--profile`, else the pipeline variables, else the only or last profile.
-fn choose_source(args: &GenerateArgs, config: &Config) -> Result<Source, CliError> {
+pub(super) fn choose_source(args: &GenerateArgs, config: &Config) -> Result<Source, CliError> {
     if let Some(name) = args.profile.profile.as_deref() {
         return Ok(Source::Profile(resolve_profile(config, Some(name))?));
     }
@@ -91,7 +91,7 @@ fn choose_source(args: &GenerateArgs, config: &Config) -> Result<Source, CliErro
 }
 
 /// The MIDs named, or every merchant of the profile for `--all`; each checked, duplicates dropped.
-fn choose_mids(
+pub(super) fn choose_mids(
     args: &GenerateArgs,
     config: &Config,
     source: &Source,
@@ -134,7 +134,11 @@ fn choose_mids(
 ///
 /// Direct credentials need no keychain to run, so an unreachable one must not stop a pipeline:
 /// the keys are still written out, with a warning.
-fn remember_keys(keygen: &Keygen, config: &Config, source: &Source) -> (bool, Option<String>) {
+pub(super) fn remember_keys(
+    keygen: &Keygen,
+    config: &Config,
+    source: &Source,
+) -> (bool, Option<String>) {
     let wanted = config.settings.remember_keys;
     if !wanted || matches!(source, Source::Profile(_)) {
         return (wanted, None);

@@ -80,6 +80,11 @@ impl Kms {
             .unwrap_or_else(|| panic!("nothing issued for {mid}"))
     }
 
+    /// The ids of the keys it deleted, sorted.
+    pub fn deleted(&self) -> Vec<String> {
+        self.emulator().deleted()
+    }
+
     /// How many requests reached it.
     pub fn requests(&self) -> usize {
         self.emulator().requests_received()

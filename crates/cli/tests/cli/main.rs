@@ -12,6 +12,7 @@ mod generate;
 mod harness;
 mod help;
 mod history;
+mod key;
 mod merchant;
 mod profile;
 mod secrets;
