@@ -42,6 +42,9 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::keys::export_keys,
             commands::history::history_list,
             commands::history::history_forget,
+            commands::lifecycle::keys_status,
+            commands::lifecycle::keys_delete,
+            commands::lifecycle::keys_replace,
             commands::settings::settings_save,
         ])
         .on_window_event(on_window_event)

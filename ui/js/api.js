@@ -63,6 +63,9 @@ export const copyValue = (keyId, field) => call('copy_value', { keyId, field });
 export const exportKeys = (keyIds, format) => call('export_keys', { keyIds, format });
 export const historyList = (profile) => call('history_list', profile ? { profile } : {});
 export const historyForget = (keyId) => call('history_forget', { keyId });
+export const keysStatus = (keyIds) => call('keys_status', { keyIds });
+export const keysDelete = (keyIds) => call('keys_delete', { keyIds });
+export const keysReplace = (keyIds) => call('keys_replace', { keyIds });
 export const settingsSave = (settings) => call('settings_save', { settings });
 export const appQuit = () => call('app_quit');
 export const appReady = () => call('app_ready');
@@ -70,4 +73,5 @@ export const appReady = () => call('app_ready');
 export const EVENTS = {
   progress: 'generate-progress',
   closeRequested: 'close-requested-with-unsaved-keys',
+  statusProgress: 'key-status-progress',
 };

@@ -118,7 +118,13 @@ export function merchantCombobox({ merchants, selectedMid, onSelect }) {
     }
   });
   input.addEventListener('blur', () => { close(); showSelected(); });
-  input.addEventListener('click', () => { if (list.hidden) open(isSearching() ? input.value : ''); });
+  // As native pickers do: while the input shows the chosen merchant, focusing or clicking selects its text,
+  // so typing replaces it ("Alpha Store" + typing "Beta" searches "Beta", not "Alpha StoreBeta").
+  input.addEventListener('focus', () => { if (!isSearching()) input.select(); });
+  input.addEventListener('click', () => {
+    if (!isSearching()) input.select();
+    if (list.hidden) open(isSearching() ? input.value : '');
+  });
   toggle.addEventListener('mousedown', (e) => e.preventDefault());
   toggle.addEventListener('click', () => {
     if (list.hidden) { input.focus(); open(''); } else { close(); showSelected(); }

@@ -6,6 +6,7 @@ pub mod app;
 pub mod generate;
 pub mod history;
 pub mod keys;
+pub mod lifecycle;
 pub mod merchants;
 pub mod profiles;
 pub mod settings;
