@@ -224,6 +224,14 @@ pub struct HistoryView {
     pub exported_at: Option<String>,
     /// The environment token.
     pub environment: String,
+    /// The status Cybersource last reported, when it was asked.
+    pub last_status: Option<String>,
+    /// When it was asked.
+    pub checked_at: Option<String>,
+    /// When the key was deleted at Cybersource (its secret is gone then).
+    pub deleted_at: Option<String>,
+    /// The profile that deleted it.
+    pub deleted_by: Option<String>,
 }
 
 impl From<&VaultEntry> for HistoryView {
@@ -237,12 +245,16 @@ impl From<&VaultEntry> for HistoryView {
                 expiration_date: e.expiration_date.clone(),
                 provider_mode: e.provider_mode.as_str().to_string(),
                 profile: e.profile.clone(),
-                stored: true,
+                stored: e.deleted_at.is_none(),
                 exported: e.exported_at.is_some(),
             },
             generated_at: e.generated_at.clone(),
             exported_at: e.exported_at.clone(),
             environment: e.environment.clone(),
+            last_status: e.last_status.clone(),
+            checked_at: e.checked_at.clone(),
+            deleted_at: e.deleted_at.clone(),
+            deleted_by: e.deleted_by.clone(),
         }
     }
 }

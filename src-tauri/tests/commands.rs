@@ -909,3 +909,73 @@ fn certificate_input_is_checked() {
     assert_eq!(shared["p12Path"], Value::Null);
     assert_eq!(shared["warnings"], json!([]));
 }
+
+#[test]
+fn keys_status_delete_and_replace_per_key_with_the_demo() {
+    let h = harness();
+    let name = h.ok("demo_profile_create", json!({}))["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let generate = |mid: &str| -> String {
+        let r = h.ok("generate_keys", json!({ "profile": name, "mids": [mid] }));
+        r["keys"][0]["keyId"].as_str().unwrap().to_string()
+    };
+    let first = generate("demo_store_001");
+    let second = generate("demo_store_002");
+    let third = generate("demo_store_002");
+
+    let statuses = h.ok("keys_status", json!({ "keyIds": [first, second] }));
+    assert_eq!(statuses[0]["status"], "ACTIVE", "{statuses}");
+    assert_eq!(statuses[1]["status"], "ACTIVE");
+    assert!(statuses[0]["checkedAt"].is_string());
+
+    let deleted = h.ok("keys_delete", json!({ "keyIds": [first] }));
+    assert_eq!(deleted[0]["deleted"], true, "{deleted}");
+    assert_payload(
+        &h.invoke("key_reveal", json!({ "keyId": first }))
+            .unwrap_err(),
+        "not_found",
+    );
+    let after = h.ok("keys_status", json!({ "keyIds": [first] }));
+    assert_eq!(after[0]["status"], "NOT_FOUND", "{after}");
+
+    // Replace: a new key for demo_store_002, then both earlier keys of that merchant are deleted.
+    let replaced = h.ok("keys_replace", json!({ "keyIds": [second] }));
+    let new_key = replaced["generated"][0]["keys"][0]["keyId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let gone: Vec<&str> = replaced["deleted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["deleted"] == true)
+        .map(|d| d["keyId"].as_str().unwrap())
+        .collect();
+    assert_eq!(gone.len(), 2, "{replaced}");
+    assert!(gone.contains(&second.as_str()) && gone.contains(&third.as_str()));
+
+    let history = h.ok("history_list", json!({ "profile": name }));
+    let line = |id: &str| {
+        history
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["keyId"] == id)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(
+        history.as_array().unwrap().len(),
+        4,
+        "deleted keys stay listed"
+    );
+    for id in [&first, &second, &third] {
+        assert!(line(id)["deletedAt"].is_string(), "{id}");
+        assert_eq!(line(id)["deletedBy"], name.as_str());
+        assert_eq!(line(id)["stored"], false);
+    }
+    assert!(line(&new_key)["deletedAt"].is_null());
+    assert!(h.invoke("keys_delete", json!({ "keyIds": [] })).is_err());
+}

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -229,12 +230,29 @@ def test_add_two_merchants(driver):
     shot(driver, "03-settings-merchants")
 
 
+def pick_merchant_by_typing(driver, merchant):
+    """Clicks the merchant picker, types part of the label and picks the match with Enter."""
+    mid, label = merchant
+    box = find(driver, "merchant-combobox")
+    box.click()
+    box.send_keys(label.split()[0])
+    typed = box.get_attribute("value")
+    assert typed == label.split()[0], f"typing replaced the shown merchant, got {typed!r}"
+    wait(driver, lambda d: any(o.get_attribute("data-mid") == mid for o in find_all(d, "merchant-option")),
+         f"{mid} offered")
+    box.send_keys(Keys.ENTER)
+    wait(driver, lambda d: find(d, "merchant-combobox").get_attribute("value") == label, f"{label} picked")
+
+
 def test_generate_one_key(driver):
     go_main(driver)
     shot(driver, "04-main")
     assert text(find(driver, "profile-name")) == PROFILE
     assert "TEST" in text(find(driver, "env-badge"))
     assert find(driver, "merchant-combobox").get_attribute("value") == FIRST[1]
+    # As people do: click into the picker and type. The shown merchant is replaced, not appended to.
+    pick_merchant_by_typing(driver, SECOND)
+    pick_merchant_by_typing(driver, FIRST)
     click(driver, "generate-button")
     card = find(driver, "result-card")
     assert FIRST[0] in text(card.find_element(By.TAG_NAME, "h2"))
@@ -401,6 +419,58 @@ def test_history_lists_every_key(driver):
     shot(driver, "07-history")
 
 
+def history_row(driver, key_id):
+    return wait(driver, lambda d: next((r for r in find_all(d, "history-row")
+                                        if r.get_attribute("data-key-id") == key_id), False), f"row of {key_id}")
+
+
+def row_status(driver, key_id):
+    row = history_row(driver, key_id)
+    return row.find_element(By.CSS_SELECTOR, sel("history-key-status")).get_attribute("data-status")
+
+
+def test_history_checks_deletes_and_replaces_keys(driver):
+    """Status of what is shown in one go; a key deleted and another replaced through the window."""
+    click(driver, "open-history")
+    wait(driver, lambda d: len(find_all(d, "history-row")) == 3, "three keys in the history")
+    click(driver, "history-check-status")
+    wait_text(driver, "history-check-progress", lambda t: t == "3 checked")
+    wait(driver, lambda d: all(e.get_attribute("data-status") == "ACTIVE" for e in find_all(d, "history-key-status")),
+         "every key active")
+    assert all(text(e).startswith("checked") for e in find_all(driver, "history-checked"))
+    shot(driver, "07b-history-status")
+
+    # Delete the first merchant's key: the dialog names the merchant and what happens.
+    history_row(driver, seen["key_id"]).find_element(By.CSS_SELECTOR, sel("history-delete-key")).click()
+    question = wait_text(driver, "confirm-dialog", lambda t: "Devices that use this key stop working" in t)
+    assert FIRST[1] in question and FIRST[0] in question, question
+    shot(driver, "07c-history-delete-confirm")
+    click(driver, "confirm-ok")
+    wait_text(driver, "key-results-summary", lambda t: t == "Key deleted.")
+    wait(driver, lambda d: row_status(d, seen["key_id"]) == "DELETED", "the row marked deleted")
+    row = history_row(driver, seen["key_id"])
+    assert "Deleted" in text(row.find_element(By.CSS_SELECTOR, sel("history-status")))
+    assert not row.find_elements(By.CSS_SELECTOR, sel("history-copy-secret")), "a deleted key's secret is gone"
+    shot(driver, "07d-history-deleted")
+
+    # Replace the second merchant's key: a new key is kept, then the old one is deleted.
+    rows = [r for r in find_all(driver, "history-row") if SECOND[0] in text(r)]
+    assert len(rows) == 1, [text(r) for r in rows]
+    old_key = rows[0].get_attribute("data-key-id")
+    rows[0].find_element(By.CSS_SELECTOR, sel("history-replace-key")).click()
+    question = wait_text(driver, "confirm-dialog", lambda t: "A new key is generated" in t)
+    assert SECOND[1] in question and SECOND[0] in question, question
+    click(driver, "confirm-ok")
+    wait_text(driver, "history-replaced", lambda t: t.startswith("1 new key generated"))
+    wait(driver, lambda d: len(find_all(d, "history-row")) == 4, "the new key listed")
+    wait(driver, lambda d: row_status(d, old_key) == "DELETED", "the replaced key marked deleted")
+    fresh = [r for r in find_all(driver, "history-row")
+             if SECOND[0] in text(r) and r.get_attribute("data-key-id") != old_key]
+    assert len(fresh) == 1
+    assert fresh[0].find_element(By.CSS_SELECTOR, sel("history-key-status")).get_attribute("data-status") == "ACTIVE"
+    shot(driver, "07e-history-replaced")
+
+
 def test_readable_at_800_by_600(driver):
     driver.set_window_rect(width=800, height=600)
     try:
@@ -551,7 +621,7 @@ def test_dark_theme_screens(driver):
     find(driver, "batch-count")
     shot(driver, "06-batch")
     click(driver, "open-history")
-    wait(driver, lambda d: len(find_all(d, "history-row")) == 4, "four keys in the history")
+    wait(driver, lambda d: len(find_all(d, "history-row")) == 5, "five keys in the history (two deleted)")
     shot(driver, "07-history")
 
     # Without profiles the welcome comes back; the theme stays dark.

@@ -63,6 +63,9 @@ export const copyValue = (keyId, field) => call('copy_value', { keyId, field });
 export const exportKeys = (keyIds, format) => call('export_keys', { keyIds, format });
 export const historyList = (profile) => call('history_list', profile ? { profile } : {});
 export const historyForget = (keyId) => call('history_forget', { keyId });
+export const keysStatus = (keyIds) => call('keys_status', { keyIds });
+export const keysDelete = (keyIds) => call('keys_delete', { keyIds });
+export const keysReplace = (keyIds) => call('keys_replace', { keyIds });
 export const settingsSave = (settings) => call('settings_save', { settings });
 export const activationCodesGenerate = (profile, mids, count) => call('activation_codes_generate', { profile, mids, count });
 export const activationCodesCopy = (batchId, mid, index) => call('activation_codes_copy', index == null ? { batchId, mid } : { batchId, mid, index });
@@ -74,4 +77,5 @@ export const appReady = () => call('app_ready');
 export const EVENTS = {
   progress: 'generate-progress',
   closeRequested: 'close-requested-with-unsaved-keys',
+  statusProgress: 'key-status-progress',
 };

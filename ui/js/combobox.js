@@ -85,6 +85,7 @@ export function merchantCombobox({ merchants, selectedMid, onSelect }) {
     close();
     showSelected();
     input.focus();
+    arm();
     onSelect(m.mid);
   }
 
@@ -117,8 +118,37 @@ export function merchantCombobox({ merchants, selectedMid, onSelect }) {
       showSelected();
     }
   });
-  input.addEventListener('blur', () => { close(); showSelected(); });
-  input.addEventListener('click', () => { if (list.hidden) open(isSearching() ? input.value : ''); });
+  input.addEventListener('blur', () => { close(); showSelected(); replaceOnType = false; });
+  // As native pickers do: while the input shows the chosen merchant, focusing or clicking selects its text
+  // and the first character typed replaces it ("Alpha Store" + typing "Beta" searches "Beta", not
+  // "Alpha StoreBeta"). The selection alone is not enough: a click or WebDriver may move the caret to the end.
+  let replaceOnType = false;
+  const arm = () => {
+    replaceOnType = !isSearching();
+    if (replaceOnType) input.select();
+  };
+  input.addEventListener('focus', arm);
+  input.addEventListener('beforeinput', (e) => {
+    const kind = String(e.inputType || '');
+    if (replaceOnType && kind === 'insertText' && e.data) {
+      // Typed text replaces the shown merchant (changing the value here would lose WebKit's insertion).
+      e.preventDefault();
+      input.value = e.data;
+      input.setSelectionRange(input.value.length, input.value.length);
+      open(input.value);
+    } else if (replaceOnType && kind.startsWith('insert')) {
+      input.select(); // a paste or drop replaces the selection
+    }
+    replaceOnType = false;
+  });
+  input.addEventListener('keydown', (e) => {
+    // Moving the caret means the user edits the text rather than replacing it.
+    if (['ArrowLeft', 'ArrowRight', 'Home', 'End'].includes(e.key) && list.hidden) replaceOnType = false;
+  });
+  input.addEventListener('click', () => {
+    arm();
+    if (list.hidden) open(isSearching() ? input.value : '');
+  });
   toggle.addEventListener('mousedown', (e) => e.preventDefault());
   toggle.addEventListener('click', () => {
     if (list.hidden) { input.focus(); open(''); } else { close(); showSelected(); }

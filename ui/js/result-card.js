@@ -6,6 +6,7 @@ import { errorSlot } from './errors.js';
 import { icon } from './icons.js';
 import { formatExpiry } from './format.js';
 import { SINGLE_FORMATS, copyButton, copyableValue, copyField, downloadKeys, statusBadge } from './keys.js';
+import { olderKeysNotice } from './older-keys.js';
 
 const MASK = '••••••••••••••••••••';
 
@@ -87,6 +88,7 @@ export function resultCard(key) {
       row('Expires', h('span', { testid: 'result-expires' }, formatExpiry(key.expirationDate))),
       row('Provider mode', h('span', { class: 'mono', testid: 'result-provider-mode' }, key.providerMode || '—'))),
     errors.el,
+    olderKeysNotice(key),
     h('footer', { class: 'card-foot' },
       h('button', { type: 'button', testid: 'copy-snippet', onclick: copy('snippet') }, icon('copy'), 'Copy for mposUi'),
       h('span', { class: 'join' }, format, download),

@@ -52,6 +52,18 @@ pub enum Command {
     /// List the generated keys kept in the history (never their secrets).
     #[command(after_help = "Example:\n  mpos-keygen history --profile acme --format json")]
     History(HistoryArgs),
+    /// After a key is issued: check its status at Cybersource, delete it, replace it.
+    #[command(subcommand, after_help = crate::args_key::KEY_HELP)]
+    Key(crate::args_key::KeyCommand),
+    /// Print a shell completion script: bash, zsh, fish or powershell.
+    #[command(after_help = crate::args_key::COMPLETIONS_HELP)]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. for `man -l -`.
+    #[command(hide = true)]
+    Manpage,
     /// Run the built-in KMS emulator in the foreground, for trials and tests (Ctrl-C stops it).
     #[command(
         after_help = "Examples:\n  mpos-keygen emulator --port 8089\n  mpos-keygen emulator --fault 5xx-once\n  \

@@ -3,6 +3,7 @@
 //! Results go to stdout, messages to stderr, and the exit code says how it went (see `--help`).
 
 mod args;
+mod args_key;
 mod commands;
 mod error;
 mod output;

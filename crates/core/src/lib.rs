@@ -6,10 +6,12 @@ pub mod connection;
 pub mod demo;
 pub mod error;
 pub mod keygen;
+pub mod lifecycle;
 pub mod report;
 
 pub use codes::{CodesReport, MerchantCodesResult};
 pub use connection::{Connection, DirectCredentials, Source};
 pub use error::{Error, ErrorPayload};
 pub use keygen::{Keygen, DEMO_PROFILE};
+pub use lifecycle::{DeleteReport, DeleteResult, ReplaceReport, StatusReport, StatusResult};
 pub use report::{Failure, GenerateReport, GeneratedKey};

@@ -18,9 +18,9 @@ use sha2::{Digest as _, Sha256 as BodySha256};
 
 use crate::certificate::EmulatorCertificate;
 use crate::config::EmulatorConfig;
+use crate::route::Route;
 use crate::verify::{
-    check_date, check_merchant, is_json_content_type, single_header, Rejection, RequestParts,
-    Verified,
+    check_date, check_merchant, served_route, single_header, Rejection, RequestParts, Verified,
 };
 
 /// The only JWS algorithm a REST certificate signs with.
@@ -95,10 +95,8 @@ pub fn verify_jwt(
     now: SystemTime,
     seen: &SeenTokens,
 ) -> Result<Verified, Rejection> {
-    let codes_target = crate::verify::served_target(req)?;
-    if !is_json_content_type(req.header("content-type")) {
-        return Err(Rejection::ContentType);
-    }
+    let route = served_route(req)?;
+    let with_body = route.has_body();
     // The spec: with a JWT there is no Signature and no Digest header.
     if req.header("signature").is_some() || req.header("digest").is_some() {
         return Err(Rejection::MixedAuthentication);
@@ -157,12 +155,18 @@ pub fn verify_jwt(
         "v-c-jwt-version",
         str_claim(claims, "v-c-jwt-version")? == "2",
     )?;
-    expect(
-        "digestAlgorithm",
-        str_claim(claims, "digestAlgorithm")? == "SHA-256",
-    )?;
-    if str_claim(claims, "digest")? != BASE64.encode(BodySha256::digest(&req.body)) {
-        return Err(Rejection::DigestClaimMismatch);
+    if with_body {
+        expect(
+            "digestAlgorithm",
+            str_claim(claims, "digestAlgorithm")? == "SHA-256",
+        )?;
+        if str_claim(claims, "digest")? != BASE64.encode(BodySha256::digest(&req.body)) {
+            return Err(Rejection::DigestClaimMismatch);
+        }
+    } else {
+        // The spec: the JWT of a GET has no digest claims.
+        expect("digest", !claims.contains_key("digest"))?;
+        expect("digestAlgorithm", !claims.contains_key("digestAlgorithm"))?;
     }
     // The header is not signed, the claim is: they must agree.
     expect(
@@ -172,15 +176,15 @@ pub fn verify_jwt(
     if str_claim(claims, "iss")? != certificate.organization_id {
         return Err(Rejection::IssuerMismatch);
     }
-    match &codes_target {
-        Some(codes) => crate::activation::check_merchant(
+    match &route {
+        Route::Codes(codes) => crate::activation::check_merchant(
             config,
             &certificate.organization_id,
             certificate.meta_key,
             merchant_id,
             codes,
         )?,
-        None => check_merchant(
+        _ => check_merchant(
             req,
             config,
             &certificate.organization_id,

@@ -1,6 +1,7 @@
 //! A local emulator of Cybersource's `POST /kms/v2/keys-sym-pos`, the call that generates mposUi
-//! "Acceptance Devices Secret Keys", and of `POST /dms/v2/merchants/{MID}/activation-codes?size=N`, the
-//! call that makes one-time device activation codes (its inferences: see the `activation` module).
+//! "Acceptance Devices Secret Keys", of the calls that check a key's status and delete keys, and of
+//! `POST /dms/v2/merchants/{MID}/activation-codes?size=N`, the call that makes one-time device activation
+//! codes (its inferences: see the `activation` module).
 //!
 //! The real endpoint cannot be reached from our machines, so tests, the app's offline demo and
 //! `mpos-keygen emulator` run against this one. It verifies every request as the spec says (its own
@@ -20,7 +21,9 @@ mod faults;
 mod http;
 mod issue;
 mod jwt;
+mod lifecycle;
 mod responses;
+mod route;
 mod server;
 mod verify;
 
@@ -35,8 +38,10 @@ pub use issue::{external_organization_id, IssuedRecord, MAX_ELEMENTS};
 pub use jwt::{
     authenticate, verify_jwt, SeenTokens, JWT_ALGORITHM, JWT_LIFETIME_SECS, MAX_IAT_SKEW,
 };
+pub use lifecycle::{DELETES_PATH, STATUS_PATH_PREFIX};
 pub use responses::REJECTION_HEADER;
 pub use server::Emulator;
 pub use verify::{
     digest_of, verify, Rejection, RequestParts, Verified, ALGORITHM, KEYS_PATH, SIGNED_HEADERS,
+    SIGNED_HEADERS_GET,
 };

@@ -82,6 +82,11 @@ struct Accepted<'a> {
     key_information: &'a [KeyElement],
 }
 
+/// A JSON answer with Cybersource's usual headers.
+pub(crate) fn json(status: u16, now: SystemTime, body: &impl Serialize) -> Response {
+    json_response(status, now, body)
+}
+
 fn json_response(status: u16, now: SystemTime, body: &impl Serialize) -> Response {
     Response {
         status,
@@ -131,7 +136,7 @@ pub(crate) fn unauthorized(now: SystemTime, rejection: &Rejection) -> Response {
     response
 }
 
-/// 404 for anything but `POST /kms/v2/keys-sym-pos`.
+/// 404 for a request the emulator does not serve.
 pub(crate) fn not_found(now: SystemTime) -> Response {
     let body = json!({
         "submitTimeUtc": rfc3339(to_datetime(now)),

@@ -15,8 +15,10 @@ use crate::faults::Fault;
 use crate::http::{read_request, ReadOutcome, Response};
 use crate::issue::{issue, parse_request, IssuedRecord};
 use crate::jwt::{authenticate, SeenTokens};
+use crate::lifecycle::{self, Keys};
 use crate::responses;
-use crate::verify::{served_target, Rejection, RequestParts};
+use crate::route::Route;
+use crate::verify::{Rejection, RequestParts};
 
 /// A running emulator on 127.0.0.1. Dropping it stops it too; [`Emulator::shutdown`] also waits.
 pub struct Emulator {
@@ -32,6 +34,8 @@ struct State {
     server_error_sent: AtomicBool,
     issued: Mutex<Vec<IssuedRecord>>,
     codes: Mutex<Vec<IssuedCodes>>,
+    /// Who issued each key, which were deleted, statuses set by tests.
+    keys: Mutex<Keys>,
     /// The `jti`s of accepted JWTs, to refuse a replay.
     seen_tokens: SeenTokens,
 }
@@ -65,6 +69,7 @@ impl Emulator {
             server_error_sent: AtomicBool::new(false),
             issued: Mutex::new(Vec::new()),
             codes: Mutex::new(Vec::new()),
+            keys: Mutex::new(Keys::default()),
             seen_tokens: SeenTokens::new(),
         });
         let (stop, stopped) = watch::channel(false);
@@ -108,11 +113,17 @@ impl Emulator {
 
     /// Every batch of activation codes it has made, in order.
     pub fn codes_issued(&self) -> Vec<IssuedCodes> {
-        self.state
-            .codes
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        lock(&self.state.codes).clone()
+    }
+
+    /// Makes a key report this status (`INACTIVE`, `EXPIRED`, …) from now on, as if changed at Cybersource.
+    pub fn set_key_status(&self, key_id: &str, status: &str) {
+        lock(&self.state.keys).set_status(key_id, status);
+    }
+
+    /// The ids of the keys deleted so far, sorted.
+    pub fn deleted(&self) -> Vec<String> {
+        lock(&self.state.keys).deleted()
     }
 
     /// Stops accepting, drops open connections and waits until they are gone.
@@ -195,9 +206,9 @@ async fn serve_connection(stream: TcpStream, state: Arc<State>) {
 async fn handle(state: &State, req: &RequestParts) -> Action {
     let config = &state.config;
     let received_at = config.now();
-    if served_target(req).is_err() {
+    let Some(route) = Route::of(&req.method, &req.target) else {
         return Action::Respond(responses::not_found(received_at));
-    }
+    };
     match &config.fault {
         Fault::ServerErrorOnce if !state.server_error_sent.swap(true, Ordering::SeqCst) => {
             let message = "The upstream server did not answer in time";
@@ -211,7 +222,7 @@ async fn handle(state: &State, req: &RequestParts) -> Action {
         Fault::CloseConnection => return Action::Close,
         _ => {}
     }
-    let response = answer(state, req, received_at);
+    let response = answer(state, req, &route, received_at);
     if config.fault == Fault::CutOffBody {
         Action::CutOff(response)
     } else {
@@ -219,19 +230,40 @@ async fn handle(state: &State, req: &RequestParts) -> Action {
     }
 }
 
-/// The real service's answer: 401, 400 or 201 (403 too for activation codes).
-fn answer(state: &State, req: &RequestParts, received_at: std::time::SystemTime) -> Response {
+/// The real service's answer: 401, 400, 404, 200 or 201 (403 too for activation codes).
+fn answer(
+    state: &State,
+    req: &RequestParts,
+    route: &Route,
+    received_at: std::time::SystemTime,
+) -> Response {
     let config = &state.config;
-    let verified = match authenticate(req, config, received_at, &state.seen_tokens) {
-        Ok(verified) => verified,
+    let who = match authenticate(req, config, received_at, &state.seen_tokens) {
+        Ok(who) => who,
         Err(rejection) => {
             log::info!("emulator: authentication refused: {rejection}");
             return responses::unauthorized(config.now(), &rejection);
         }
     };
     let now = config.now();
-    if let Ok(Some(codes)) = served_target(req) {
-        return answer_codes(state, &codes, &verified.organization_id, now);
+    match route {
+        Route::Generate => {}
+        Route::Status(key_id) => {
+            let issued = lock(&state.issued);
+            return lifecycle::status(&lock(&state.keys), &issued, &who, key_id, now);
+        }
+        Route::Delete => {
+            let issued = lock(&state.issued);
+            return lifecycle::delete(
+                &mut lock(&state.keys),
+                &issued,
+                &who,
+                config,
+                &req.body,
+                now,
+            );
+        }
+        Route::Codes(codes) => return answer_codes(state, codes, &who.organization_id, now),
     }
     let request = match parse_request(&req.body) {
         Ok(request) => request,
@@ -244,11 +276,8 @@ fn answer(state: &State, req: &RequestParts, received_at: std::time::SystemTime)
                 records.len(),
                 elements.len()
             );
-            state
-                .issued
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .extend(records);
+            lock(&state.keys).issued_by(&who.organization_id, &records);
+            lock(&state.issued).extend(records);
             responses::accepted(now, request.client_reference.as_ref(), &elements)
         }
         Err(_) => responses::server_error(now, 500, "No randomness available to make keys"),
@@ -270,14 +299,14 @@ fn answer_codes(
                     issued.codes.len(),
                     issued.organization_id
                 );
-                state
-                    .codes
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .push(issued);
+                lock(&state.codes).push(issued);
             }
             response
         }
         Err(_) => responses::server_error(now, 500, "No randomness available to make codes"),
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }

@@ -12,13 +12,16 @@ use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::config::{EmulatorConfig, EmulatorCredential};
+use crate::route::Route;
 
-/// The keys path (the emulator also serves activation codes, see `activation`).
+/// The path that issues keys.
 pub const KEYS_PATH: &str = "/kms/v2/keys-sym-pos";
 /// The only algorithm a shared secret key signs with.
 pub const ALGORITHM: &str = "HmacSHA256";
 /// The headers list a POST must sign, in this order.
 pub const SIGNED_HEADERS: &str = "host date request-target digest v-c-merchant-id";
+/// The headers list a GET must sign (no body, so no digest), in this order.
+pub const SIGNED_HEADERS_GET: &str = "host date request-target v-c-merchant-id";
 
 /// A request as received: method and target from the request line, header values as sent, body bytes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -67,7 +70,7 @@ pub struct Verified {
 /// Why a request was refused; every one of them answers 401 Authentication Failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Rejection {
-    /// Not `POST /kms/v2/keys-sym-pos` nor an activation-codes POST (the server answers 404 first).
+    /// Not a request the emulator serves (the server answers 404 before verifying).
     #[error("no such endpoint: {0}")]
     Endpoint(String),
     /// Content-Type is missing or not JSON.
@@ -88,8 +91,8 @@ pub enum Rejection {
     /// The algorithm is not HmacSHA256.
     #[error("the signature algorithm is not HmacSHA256")]
     Algorithm,
-    /// The signed headers list is not exactly the one a POST needs.
-    #[error("the signed headers list is not \"{SIGNED_HEADERS}\"")]
+    /// The signed headers list is not exactly the one the method needs.
+    #[error("the signed headers list is not the one this method needs")]
     HeadersList,
     /// No credential has this key id.
     #[error("unknown key id")]
@@ -217,13 +220,15 @@ pub fn verify(
     config: &EmulatorConfig,
     now: SystemTime,
 ) -> Result<Verified, Rejection> {
-    let codes_target = served_target(req)?;
-    if !is_json_content_type(req.header("content-type")) {
-        return Err(Rejection::ContentType);
-    }
+    let route = served_route(req)?;
+    let with_body = route.has_body();
     let host = single_header(req, "host", "Host")?;
     let date = single_header(req, "date", "Date")?;
-    let digest = single_header(req, "digest", "Digest")?;
+    let digest = if with_body {
+        Some(single_header(req, "digest", "Digest")?)
+    } else {
+        None
+    };
     let merchant_id = single_header(req, "v-c-merchant-id", "v-c-merchant-id")?;
     let signature = single_header(req, "signature", "Signature")?;
 
@@ -231,7 +236,12 @@ pub fn verify(
     if params.algorithm != ALGORITHM {
         return Err(Rejection::Algorithm);
     }
-    if params.headers != SIGNED_HEADERS {
+    let expected_headers = if with_body {
+        SIGNED_HEADERS
+    } else {
+        SIGNED_HEADERS_GET
+    };
+    if params.headers != expected_headers {
         return Err(Rejection::HeadersList);
     }
     let credential = config
@@ -239,33 +249,39 @@ pub fn verify(
         .ok_or(Rejection::UnknownKeyId)?;
 
     check_date(date, now, config.max_clock_skew)?;
-    if digest != digest_of(&req.body) {
+    if digest.is_some_and(|d| d != digest_of(&req.body)) {
         return Err(Rejection::DigestMismatch);
     }
 
     // A meta key signs for its owner while the header names the merchant it acts for. On the activation
     // endpoint the header is the path's merchant, so the signature always names the owner.
-    let signed_merchant = if credential.meta_key || codes_target.is_some() {
+    let signed_merchant = if credential.meta_key || matches!(route, Route::Codes(_)) {
         credential.organization_id.as_str()
     } else {
         merchant_id
     };
-    // The target was checked above: the keys path, or an activation path whose query is signed too.
+    // The target was checked above; an activation path's query is signed too.
+    let method = req.method.to_ascii_lowercase();
     let target = &req.target;
-    let signing_string = format!(
-        "host: {host}\ndate: {date}\nrequest-target: post {target}\ndigest: {digest}\nv-c-merchant-id: {signed_merchant}"
-    );
+    let signing_string = match digest {
+        Some(digest) => format!(
+            "host: {host}\ndate: {date}\nrequest-target: {method} {target}\ndigest: {digest}\nv-c-merchant-id: {signed_merchant}"
+        ),
+        None => format!(
+            "host: {host}\ndate: {date}\nrequest-target: {method} {target}\nv-c-merchant-id: {signed_merchant}"
+        ),
+    };
     check_signature(credential, &signing_string, params.signature)?;
 
-    match &codes_target {
-        Some(codes) => crate::activation::check_merchant(
+    match &route {
+        Route::Codes(codes) => crate::activation::check_merchant(
             config,
             &credential.organization_id,
             credential.meta_key,
             merchant_id,
             codes,
         )?,
-        None => check_merchant(
+        _ => check_merchant(
             req,
             config,
             &credential.organization_id,
@@ -281,23 +297,24 @@ pub fn verify(
     })
 }
 
-/// The served endpoint a request is for: `None` for the keys path, the parsed target for activation codes;
-/// any other method or target is refused.
-pub(crate) fn served_target(
-    req: &RequestParts,
-) -> Result<Option<crate::activation::CodesTarget<'_>>, Rejection> {
-    if req.method == "POST" {
-        if req.target == KEYS_PATH {
-            return Ok(None);
+/// The served call a request is for (else `Endpoint`), with its body rules checked: a POST must be JSON
+/// with a digest; a GET must have neither body nor Digest header.
+pub(crate) fn served_route(req: &RequestParts) -> Result<Route<'_>, Rejection> {
+    let Some(route) = Route::of(&req.method, &req.target) else {
+        return Err(Rejection::Endpoint(format!(
+            "{} {}",
+            req.method, req.target
+        )));
+    };
+    if route.has_body() {
+        if !is_json_content_type(req.header("content-type")) {
+            return Err(Rejection::ContentType);
         }
-        if let Some(codes) = crate::activation::parse_target(&req.target) {
-            return Ok(Some(codes));
-        }
+    } else if !req.body.is_empty() || req.header("digest").is_some() {
+        // A GET is signed without a digest: a body or Digest header would go unsigned.
+        return Err(Rejection::HeadersList);
     }
-    Err(Rejection::Endpoint(format!(
-        "{} {}",
-        req.method, req.target
-    )))
+    Ok(route)
 }
 
 /// `SHA-256=` and the base64 of the SHA-256 of these exact bytes.

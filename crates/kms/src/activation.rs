@@ -170,7 +170,10 @@ impl KmsClient {
         url: &url::Url,
         count: u8,
     ) -> CodesOutcome {
-        let result = match self.post_to(url, BODY, mid, owner).await {
+        let result = match self
+            .send(reqwest::Method::POST, url, Some(BODY), mid, owner)
+            .await
+        {
             Ok(answer) if (200..300).contains(&answer.status) => read_codes(mid, &answer, count),
             Ok(answer) => Err(answer::error_for_status(&answer)),
             Err(error) => Err(error),

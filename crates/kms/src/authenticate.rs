@@ -10,6 +10,8 @@ use std::time::SystemTime;
 
 /// One request as the authentication sees it.
 pub(crate) struct Outgoing<'a> {
+    /// The HTTP method, e.g. `POST` or `GET` (a GET has no digest).
+    pub method: &'a str,
     /// The `Host` header as sent.
     pub host: &'a str,
     /// The request target: the path, and the query string when there is one.
@@ -85,7 +87,7 @@ impl Authenticator {
         match &self.auth {
             Auth::SharedSecret { key_id, secret } => {
                 let signed = sign(&SignRequest {
-                    method: "POST",
+                    method: req.method,
                     host: req.host,
                     request_target: req.path,
                     body: req.body,
@@ -112,7 +114,7 @@ impl Authenticator {
                 // The spec: Date and v-c-merchant-id as usual, the JWT in Authorization; no Signature or
                 // Digest header.
                 let signed = sign_jwt(&JwtRequest {
-                    method: "POST",
+                    method: req.method,
                     host: req.host,
                     resource_path: req.path,
                     body: req.body,

@@ -378,39 +378,81 @@ impl KmsClient {
         }
     }
 
-    /// Sends one signed POST to the keys endpoint; see [`KmsClient::post_to`].
+    /// Sends one signed POST to the key endpoint and reads the whole answer.
     async fn post(&self, body: &[u8], header_mid: &str, owner: &str) -> Result<Answer, KmsError> {
-        self.post_to(&self.endpoint, body, header_mid, owner).await
+        self.send(
+            reqwest::Method::POST,
+            &self.endpoint,
+            Some(body),
+            header_mid,
+            owner,
+        )
+        .await
     }
 
-    /// Sends one signed POST to `url` (path relative to the base URL) and reads the whole answer; retries
-    /// only when no connection was made. The query string, if any, is signed as part of the request target.
-    pub(crate) async fn post_to(
+    /// `(v-c-merchant-id header, owner)` of a request about `mid`'s keys, as for generation: a meta key
+    /// names the merchant and signs for its portfolio; a merchant's own key names and signs for its owner
+    /// (the MID itself when no owner id is set).
+    pub(crate) fn signers_for(&self, mid: &str) -> (String, String) {
+        match (&self.owner_id, self.config.credentials.meta_key) {
+            (Some(owner), true) => (mid.to_string(), owner.clone()),
+            (Some(owner), false) => (owner.clone(), owner.clone()),
+            (None, _) => (mid.to_string(), mid.to_string()),
+        }
+    }
+
+    /// Whether a meta key with a known owner signs: then one request may name several merchants.
+    pub(crate) fn meta_key_with_owner(&self) -> bool {
+        self.config.credentials.meta_key && self.owner_id.is_some()
+    }
+
+    /// At most this many merchants (or keys) per request.
+    pub(crate) fn chunk_size(&self) -> usize {
+        self.config.chunk_size
+    }
+
+    /// Makes sure requests for `owner` can be authenticated (a certificate for its alias is loaded).
+    pub(crate) fn prepare(&self, owner: &str) -> Result<(), KmsError> {
+        self.auth.prepare(owner)
+    }
+
+    /// Sends one signed request (a body means POST semantics: content type and digest) and reads the
+    /// whole answer; retries only when no connection was made. The query string, if any, is signed as part
+    /// of the request target.
+    pub(crate) async fn send(
         &self,
+        method: reqwest::Method,
         url: &Url,
-        body: &[u8],
+        body: Option<&[u8]>,
         header_mid: &str,
         owner: &str,
     ) -> Result<Answer, KmsError> {
-        log::debug!("POST {} {}", url, String::from_utf8_lossy(body));
+        log::debug!(
+            "{method} {url} {}",
+            String::from_utf8_lossy(body.unwrap_or_default())
+        );
         let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
         let mut delays = CONNECT_RETRY_DELAYS.iter();
         loop {
             // Signed afresh for each attempt so the Date (and a JWT's iat and jti) stay current.
             let headers = self.auth.headers(&Outgoing {
+                method: method.as_str(),
                 host: &self.host,
                 path: target,
-                body,
+                body: body.unwrap_or_default(),
                 header_mid,
                 owner,
             })?;
             let mut request = self
                 .http
-                .post(url.clone())
+                .request(method.clone(), url.clone())
                 .header(HOST, &self.host)
-                .header(CONTENT_TYPE, CONTENT_TYPE_JSON)
-                .header(ACCEPT, ACCEPT_HAL_JSON)
-                .body(body.to_vec());
+                .header(ACCEPT, ACCEPT_HAL_JSON);
+            if let Some(body) = body {
+                request = request
+                    .header(CONTENT_TYPE, CONTENT_TYPE_JSON)
+                    .body(body.to_vec());
+            }
             for (name, value) in headers {
                 request = request.header(name, value);
             }

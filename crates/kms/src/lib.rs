@@ -11,6 +11,7 @@ pub mod environment;
 pub mod error;
 pub mod jwt;
 mod lenient;
+pub mod lifecycle;
 pub mod mid;
 pub mod model;
 mod network;
@@ -24,6 +25,7 @@ pub use certificate::{certificate_names, CertificateCredential, P12Source};
 pub use client::{Auth, ClientConfig, Credentials, KmsClient, ProxyChoice, StopHandle};
 pub use environment::{Environment, EnvironmentError, ProviderMode};
 pub use error::KmsError;
+pub use lifecycle::{DeleteOutcome, KeyRef, KeyStatus};
 pub use mid::{is_valid_mid, mid_problem};
 pub use model::{IssuedKey, KeyOutcome};
 pub use redact::redact;
@@ -46,4 +48,29 @@ pub fn outcomes_from_answer(
         body: zeroize::Zeroizing::new(body.to_vec()),
     };
     answer::outcomes(mids, &answer)
+}
+
+/// Reads one answer to a key status request, as the client does. For the fuzzer and tests only.
+#[doc(hidden)]
+pub fn key_status_from_answer(status: u16, body: &[u8]) -> Result<KeyStatus, KmsError> {
+    lifecycle::status_from_answer(&raw_answer(status, body))
+}
+
+/// Reads one answer to a delete request for `keys`, as the client does. For the fuzzer and tests only.
+#[doc(hidden)]
+pub fn delete_outcomes_from_answer(
+    keys: &[KeyRef],
+    status: u16,
+    body: &[u8],
+) -> Vec<DeleteOutcome> {
+    lifecycle::delete_outcomes(keys, &raw_answer(status, body))
+}
+
+fn raw_answer(status: u16, body: &[u8]) -> answer::Answer {
+    answer::Answer {
+        status,
+        server_date: None,
+        received_at: std::time::SystemTime::now(),
+        body: zeroize::Zeroizing::new(body.to_vec()),
+    }
 }

@@ -29,6 +29,18 @@ pub(crate) enum Event {
     Forgotten { key_id: String, at: String },
     /// Device activation codes were made for a merchant: how many, when, until when; never the codes.
     CodesMade(crate::codes::CodesRecord),
+    /// Cybersource was asked for the key's status.
+    StatusChecked {
+        key_id: String,
+        status: String,
+        at: String,
+    },
+    /// The key was deleted at Cybersource by this profile; its secret leaves the keychain.
+    Deleted {
+        key_id: String,
+        profile: String,
+        at: String,
+    },
 }
 
 /// A kept key as its history line holds it: the entry, and which keychain entry holds its secret.
@@ -44,7 +56,14 @@ pub(crate) struct Kept {
     pub(crate) secret_ref: Option<String>,
 }
 
-const KNOWN_EVENTS: [&str; 4] = ["kept", "exported", "forgotten", "codesMade"];
+const KNOWN_EVENTS: [&str; 6] = [
+    "kept",
+    "exported",
+    "forgotten",
+    "codesMade",
+    "statusChecked",
+    "deleted",
+];
 
 /// The history file and its lock.
 #[derive(Debug, Clone)]
@@ -176,6 +195,22 @@ pub(crate) fn replay(events: Vec<Event>) -> Vec<Kept> {
                 }
             }
             Event::CodesMade(_) => {}
+            Event::StatusChecked { key_id, status, at } => {
+                if let Some(&i) = index.get(&key_id) {
+                    records[i].entry.last_status = Some(status);
+                    records[i].entry.checked_at = Some(at);
+                }
+            }
+            Event::Deleted {
+                key_id,
+                profile,
+                at,
+            } => {
+                if let Some(&i) = index.get(&key_id) {
+                    records[i].entry.deleted_at = Some(at);
+                    records[i].entry.deleted_by = Some(profile);
+                }
+            }
         }
     }
     records

@@ -61,6 +61,18 @@ pub struct VaultEntry {
     /// When its secret was deleted; forgotten keys are not listed.
     #[serde(default)]
     pub forgotten_at: Option<String>,
+    /// The status Cybersource reported when last asked (`ACTIVE`, `INACTIVE`, `EXPIRED`, `NOT_FOUND`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_status: Option<String>,
+    /// When the status was last asked, RFC 3339 UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked_at: Option<String>,
+    /// When the key was deleted at Cybersource; its line stays, its secret is gone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<String>,
+    /// The profile that deleted it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_by: Option<String>,
 }
 
 /// A key `keep_each` could not keep, and why.
@@ -309,6 +321,10 @@ impl Vault {
             .rev()
             .find(|r| r.entry.key_id == key_id);
         match record {
+            Some(r) if r.entry.deleted_at.is_some() => Err(StoreError::NotFound(format!(
+                "Key {} was deleted at Cybersource; its secret no longer works and is no longer kept.",
+                short(key_id)
+            ))),
             Some(r) if r.entry.forgotten_at.is_none() => Ok(r),
             Some(_) => Err(StoreError::NotFound(format!(
                 "Key {} was forgotten; its secret is no longer kept.",
@@ -362,6 +378,9 @@ impl Vault {
     }
 }
 
+#[path = "vault_lifecycle.rs"]
+mod lifecycle;
+
 /// Why a key cannot be kept before the keychain is even asked, if it cannot.
 fn unusable(key: &IssuedKey) -> Option<StoreError> {
     if key.key_id.trim().is_empty() || key.key_id.chars().any(char::is_control) {
@@ -390,7 +409,7 @@ fn report_failures(keys: &[IssuedKey], write_failed: Option<&StoreError>) -> Kee
     }
 }
 
-fn not_in_history(key_id: &str) -> StoreError {
+pub(crate) fn not_in_history(key_id: &str) -> StoreError {
     StoreError::NotFound(format!("Key {} is not in the history.", short(key_id)))
 }
 
@@ -412,11 +431,15 @@ fn entry_for(
         generated_at: generated_at.to_string(),
         exported_at: None,
         forgotten_at: None,
+        last_status: None,
+        checked_at: None,
+        deleted_at: None,
+        deleted_by: None,
     }
 }
 
 /// A key id shortened for messages (logs and messages never show a full key id).
-fn short(key_id: &str) -> String {
+pub(crate) fn short(key_id: &str) -> String {
     let head: String = key_id.chars().take(8).collect();
     if head.len() < key_id.len() {
         format!("{head}…")

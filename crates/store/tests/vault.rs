@@ -462,6 +462,10 @@ fn old_kept_line(k: &IssuedKey) -> String {
         generated_at: "2025-01-02T03:04:05Z".into(),
         exported_at: None,
         forgotten_at: None,
+        last_status: None,
+        checked_at: None,
+        deleted_at: None,
+        deleted_by: None,
     };
     let mut line = serde_json::to_value(entry).unwrap();
     line["event"] = "kept".into();

@@ -7,6 +7,7 @@ pub mod codes;
 pub mod generate;
 pub mod history;
 pub mod keys;
+pub mod lifecycle;
 pub mod merchants;
 pub mod profiles;
 pub mod settings;

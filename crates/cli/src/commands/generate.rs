@@ -163,7 +163,11 @@ pub(super) fn choose_mids(
 ///
 /// Direct credentials need no keychain to run, so an unreachable one must not stop a pipeline:
 /// the keys are still written out, with a warning.
-fn remember_keys(keygen: &Keygen, config: &Config, source: &Source) -> (bool, Option<String>) {
+pub(super) fn remember_keys(
+    keygen: &Keygen,
+    config: &Config,
+    source: &Source,
+) -> (bool, Option<String>) {
     let wanted = config.settings.remember_keys;
     if !wanted || matches!(source, Source::Profile(_)) {
         return (wanted, None);

@@ -5,8 +5,10 @@ mod deliver;
 mod emulator;
 mod generate;
 mod history;
+mod key;
 mod merchant;
 mod profile;
+mod shell;
 
 use crate::args::Command;
 use crate::error::CliError;
@@ -21,6 +23,9 @@ pub fn run(command: Command) -> Result<i32, CliError> {
         Command::Generate(a) => generate::run(a),
         Command::ActivationCodes(a) => activation_codes::run(a),
         Command::History(a) => history::run(a),
+        Command::Key(c) => key::run(c),
+        Command::Completions { shell } => shell::completions(shell),
+        Command::Manpage => shell::manpage(),
         Command::Emulator(a) => emulator::run(a),
     }
 }

@@ -89,6 +89,11 @@ impl Kms {
         self.emulator().codes_issued()
     }
 
+    /// The ids of the keys it deleted, sorted.
+    pub fn deleted(&self) -> Vec<String> {
+        self.emulator().deleted()
+    }
+
     /// How many requests reached it.
     pub fn requests(&self) -> usize {
         self.emulator().requests_received()

@@ -30,6 +30,11 @@ fn every_command_has_help_with_an_example() {
         &["merchant", "import"],
         &["generate"],
         &["history"],
+        &["key"],
+        &["key", "status"],
+        &["key", "delete"],
+        &["key", "replace"],
+        &["completions"],
         &["emulator"],
     ];
     for command in commands {

@@ -13,6 +13,7 @@ mod generate;
 mod harness;
 mod help;
 mod history;
+mod key;
 mod merchant;
 mod profile;
 mod secrets;
