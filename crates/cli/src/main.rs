@@ -8,6 +8,7 @@ mod commands;
 mod error;
 mod output;
 mod prompt;
+mod timing;
 
 use args::Cli;
 use clap::Parser;

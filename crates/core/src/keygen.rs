@@ -3,6 +3,7 @@
 use crate::connection::{self, Connection, Source};
 use crate::demo;
 use crate::error::Error;
+use crate::remember::{KeychainCheck, Remember};
 use crate::report::{Failure, GenerateReport, GeneratedKey};
 use mpos_kms::{Environment, IssuedKey, KeyOutcome, SecretString};
 use mpos_store::config::{AuthMethod, Config, ConfigStore, Profile};
@@ -62,6 +63,11 @@ impl Keygen {
     /// The keychain.
     pub fn secrets(&self) -> &dyn SecretStore {
         self.secrets.as_ref()
+    }
+
+    /// The keychain, for work on another thread.
+    pub fn shared_secrets(&self) -> Arc<dyn SecretStore> {
+        self.secrets.clone()
     }
 
     /// Saves a profile; a given secret goes to the keychain before the profile is written.
@@ -176,12 +182,16 @@ impl Keygen {
 
     /// Resolves where credentials come from into a ready client.
     pub fn connect(&self, source: &Source) -> Result<Connection, Error> {
-        let config = self.config.load()?;
+        self.connect_with(&self.config.load()?, source)
+    }
+
+    /// [`Keygen::connect`] with the config the caller has already read (so it is not read twice).
+    pub fn connect_with(&self, config: &Config, source: &Source) -> Result<Connection, Error> {
         match source {
             Source::Profile(name) => {
                 let profile = config
                     .profile(name)
-                    .ok_or_else(|| unknown_profile(name, &config))?;
+                    .ok_or_else(|| unknown_profile(name, config))?;
                 connection::for_profile(profile, &config.settings, self.secrets.as_ref())
             }
             Source::Direct(direct) => connection::for_direct(direct, &config.settings),
@@ -195,23 +205,31 @@ impl Keygen {
         Ok(())
     }
 
-    /// Generates keys for `mids`, keeps them in the vault (when `remember`) before returning them.
+    /// Starts asking the keychain whether it is reachable, on a thread of its own (see [`Remember`]).
+    pub fn start_keychain_check(&self) -> KeychainCheck {
+        KeychainCheck::start(self.secrets.clone())
+    }
+
+    /// Generates keys for `mids`, keeps them in the vault (when `remember` says so) before returning them.
     ///
     /// A key that could not be kept is still returned, marked not stored, with a warning: never lost.
     pub async fn generate(
         &self,
         conn: &Connection,
         mids: &[String],
-        remember: bool,
+        remember: impl Into<Remember>,
         progress: &(dyn Fn(usize, usize) + Send + Sync),
     ) -> Result<GenerateReport, Error> {
+        let remember = remember.into();
         let mids = dedupe(mids);
         if mids.is_empty() {
             return Err(Error::Usage(
                 "Choose at least one merchant to generate a key for.".into(),
             ));
         }
+        let asked = std::time::Instant::now();
         let outcomes = conn.client.generate_with_progress(&mids, progress).await?;
+        log::debug!("timing: request {:.1} ms", ms_since(asked));
         let mut issued: Vec<IssuedKey> = Vec::new();
         let mut failures = Vec::new();
         for outcome in outcomes {
@@ -226,11 +244,13 @@ impl Keygen {
                 }),
             }
         }
-        let (stored_ids, storage_warning) = if remember && !issued.is_empty() {
+        let keeping = std::time::Instant::now();
+        let (stored_ids, storage_warning) = if !issued.is_empty() && remember.decide() {
             self.keep(&issued, conn)
         } else {
             (HashSet::new(), None)
         };
+        log::debug!("timing: keychain and history {:.1} ms", ms_since(keeping));
         Ok(GenerateReport {
             environment: conn.environment.clone(),
             profile: conn.profile.clone(),
@@ -298,6 +318,11 @@ fn dedupe(mids: &[String]) -> Vec<String> {
         .map(|m| m.trim().to_string())
         .filter(|m| seen.insert(m.clone()))
         .collect()
+}
+
+/// Milliseconds since `start`, for the `--verbose` timing lines.
+pub fn ms_since(start: std::time::Instant) -> f64 {
+    start.elapsed().as_secs_f64() * 1000.0
 }
 
 /// Now, as RFC 3339 UTC without fractions.

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod error;
 pub mod keygen;
 pub mod lifecycle;
+pub mod remember;
 pub mod report;
 
 pub use codes::{CodesReport, MerchantCodesResult};
@@ -14,4 +15,5 @@ pub use connection::{Connection, DirectCredentials, Source};
 pub use error::{Error, ErrorPayload};
 pub use keygen::{Keygen, DEMO_PROFILE};
 pub use lifecycle::{DeleteReport, DeleteResult, ReplaceReport, StatusReport, StatusResult};
+pub use remember::{KeychainCheck, Remember};
 pub use report::{Failure, GenerateReport, GeneratedKey};

@@ -6,18 +6,23 @@ use super::{default_profile, open, profile_names, resolve_profile, runtime, warn
 use crate::args::{Format, GenerateArgs};
 use crate::error::CliError;
 use crate::output;
+use crate::timing::Timing;
 use mpos_core::connection::vars;
-use mpos_core::{DirectCredentials, Keygen, Source};
+use mpos_core::{DirectCredentials, Keygen, Remember, Source};
 use mpos_kms::{mid_problem, StopHandle};
 use mpos_store::config::Config;
-use mpos_store::keychain::profile_account;
 use std::collections::HashSet;
+use std::sync::Arc;
 
 /// Runs `generate`; the exit code follows the spec (0 all, 1 some failed, 3/4 when none could be issued).
 pub fn run(args: GenerateArgs) -> Result<i32, CliError> {
+    let mut timing = Timing::start();
     let keygen = open()?;
     let config = keygen.config().load()?;
     let source = choose_source(&args, &config)?;
+    // First, so that the keychain check runs while everything below and the request do.
+    let remember = remember_keys(&keygen, &config, &source);
+    timing.done("config");
     let mids = choose_mids(&args, &config, &source)?;
     if args.format == Format::Env && mids.len() != 1 {
         return Err(CliError::usage(format!(
@@ -28,8 +33,8 @@ pub fn run(args: GenerateArgs) -> Result<i32, CliError> {
     if let Some(path) = &args.out {
         deliver::check_out_path(path, args.force)?;
     }
-    let (remember, unstored_reason) = remember_keys(&keygen, &config, &source);
-    let connection = keygen.connect(&source)?;
+    let connection = keygen.connect_with(&config, &source)?;
+    timing.done("credentials");
     log::debug!(
         "generating {} key(s) with {} against {}",
         mids.len(),
@@ -43,7 +48,7 @@ pub fn run(args: GenerateArgs) -> Result<i32, CliError> {
     let report = runtime()?.block_on(async {
         let watcher = tokio::spawn(stop_on_ctrl_c(stop));
         let report = keygen
-            .generate(&connection, &mids, remember, &progress)
+            .generate(&connection, &mids, remember.clone(), &progress)
             .await;
         watcher.abort();
         report
@@ -56,16 +61,19 @@ pub fn run(args: GenerateArgs) -> Result<i32, CliError> {
         .filter(|w| !shown.contains(w))
         .collect();
     warn_all(&later);
-    deliver::deliver(
+    timing.done("request and keeping");
+    let code = deliver::deliver(
         &keygen,
         &report,
         &Delivery {
             format: args.format,
             out: args.out.as_deref(),
             force: args.force,
-            unstored_reason,
+            unstored_reason: remember.unreachable_reason(),
         },
-    )
+    );
+    timing.done("output");
+    code
 }
 
 /// Ctrl-C during a batch (Windows consoles and Unix terminals alike) stops sending requests; the keys of
@@ -159,28 +167,14 @@ pub(super) fn choose_mids(
     Ok(mids)
 }
 
-/// Whether to keep the keys, and why they will not be kept when the user wanted them kept.
+/// Whether to keep the keys.
 ///
-/// Direct credentials need no keychain to run, so an unreachable one must not stop a pipeline:
-/// the keys are still written out, with a warning.
-pub(super) fn remember_keys(
-    keygen: &Keygen,
-    config: &Config,
-    source: &Source,
-) -> (bool, Option<String>) {
+/// Direct credentials need no keychain to run, so an unreachable one must not stop a pipeline: the keys
+/// are still written out, with a warning. Whether it answers is asked in the background from here on.
+pub(super) fn remember_keys(keygen: &Keygen, config: &Config, source: &Source) -> Remember {
     let wanted = config.settings.remember_keys;
     if !wanted || matches!(source, Source::Profile(_)) {
-        return (wanted, None);
+        return Remember::Now(wanted);
     }
-    // Any read tells whether the keychain answers; the account need not exist.
-    match keygen
-        .secrets()
-        .get(&profile_account("mpos-keygen reachability check"))
-    {
-        Ok(_) => (true, None),
-        Err(e) => {
-            log::debug!("keychain not reachable, keys will not be kept: {e}");
-            (false, Some(e.to_string()))
-        }
-    }
+    Remember::IfReachable(Arc::new(keygen.start_keychain_check()))
 }

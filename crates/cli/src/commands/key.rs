@@ -202,11 +202,15 @@ fn replace(args: ReplaceArgs) -> Result<i32, CliError> {
         &format!("Replace the keys of {}:", plural(mids.len(), "merchant")),
         &listing,
     )?;
-    let (remember, unstored_reason) = remember_keys(&keygen, &config, &source);
-    let conn = keygen.connect(&source)?;
+    let remember = remember_keys(&keygen, &config, &source);
+    let conn = keygen.connect_with(&config, &source)?;
     let rt = runtime()?;
-    let report =
-        rt.block_on(keygen.generate(&conn, &mids, remember, &output::progress_for(mids.len())))?;
+    let report = rt.block_on(keygen.generate(
+        &conn,
+        &mids,
+        remember.clone(),
+        &output::progress_for(mids.len()),
+    ))?;
     // Written first, exactly like `generate`: if that fails, no earlier key is touched.
     let generate_code = deliver::deliver(
         &keygen,
@@ -215,7 +219,7 @@ fn replace(args: ReplaceArgs) -> Result<i32, CliError> {
             format: args.format,
             out: args.out.as_deref(),
             force: args.force,
-            unstored_reason,
+            unstored_reason: remember.unreachable_reason(),
         },
     )?;
     let old = keygen.replaced_by(&conn, &report)?;
