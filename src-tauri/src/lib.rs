@@ -110,7 +110,9 @@ pub fn run() {
             std::process::exit(1);
         }
     };
-    let state = AppState::new(keygen).started_at(started);
+    let state = AppState::new(keygen)
+        .started_at(started)
+        .check_secrets_in_background();
     // Single-instance first: a second launch only focuses the running window.
     let builder = Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
@@ -127,10 +129,42 @@ pub fn run() {
         .manage(state);
     #[cfg(feature = "e2e")]
     let builder = builder.manage(dialog_seam::DialogSeam::from_env());
-    if let Err(e) = build(builder).run(tauri::generate_context!("../tauri.conf.json")) {
-        eprintln!("mPOS Key Generator stopped with an error: {e}");
-        std::process::exit(1);
+    let app = build(builder)
+        .build(tauri::generate_context!("../tauri.conf.json"))
+        .and_then(|app| open_main_window(&app).map(|()| app));
+    match app {
+        Ok(app) => app.run(|_, _| {}),
+        Err(e) => {
+            eprintln!("mPOS Key Generator stopped with an error: {e}");
+            std::process::exit(1);
+        }
     }
+}
+
+/// Opens the main window (`"create": false` in tauri.conf.json) with the state its first screen is drawn
+/// from already in the page, as `window.__MPOS_KEYGEN_START__`: the first screen then needs no call back to
+/// Rust, whose first answer costs more than drawing the screen. No secret is in it (see `first_screen_state`).
+fn open_main_window<R: Runtime>(app: &tauri::App<R>) -> tauri::Result<()> {
+    let config = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == "main")
+        .cloned()
+        .unwrap_or_default();
+    let mut window = tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?;
+    let state = app.state::<AppState>();
+    match commands::app::first_screen_state(app.handle(), &state) {
+        Ok(view) => {
+            let json = serde_json::to_string(&view)?;
+            window =
+                window.initialization_script(format!("window.__MPOS_KEYGEN_START__ = {json};"));
+        }
+        // The page asks `app_state` instead, which reports the problem where the user sees it.
+        Err(e) => log::warn!("the first screen's state could not be read: {e}"),
+    }
+    window.build().map(drop)
 }
 
 /// Makes WebKitGTK draw the page in shared memory instead of GPU (DMA-BUF) buffers, unless the user chose.

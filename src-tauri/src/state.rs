@@ -4,7 +4,8 @@ use mpos_core::{GenerateReport, Keygen};
 use mpos_kms::{Environment, IssuedKey};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// A key generated in this run. Kept in memory (zeroized on drop) so copy, reveal and export work even when
@@ -41,6 +42,7 @@ pub struct AppState {
     clipboard_generation: AtomicU64,
     started: Instant,
     ready_reported: AtomicBool,
+    secrets_at_start: Mutex<Option<JoinHandle<HashMap<String, bool>>>>,
 }
 
 /// Held while a generate request runs; dropping it lets the next one start.
@@ -63,7 +65,45 @@ impl AppState {
             clipboard_generation: AtomicU64::new(0),
             started: Instant::now(),
             ready_reported: AtomicBool::new(false),
+            secrets_at_start: Mutex::new(None),
         }
+    }
+
+    /// Starts asking the keychain, on a thread of its own, which profiles have a secret stored, so the
+    /// first `app_state` need not: connecting to the keychain (D-Bus and a Secret Service session on Linux)
+    /// would otherwise hold back the first screen. Only that first answer is taken from here.
+    pub fn check_secrets_in_background(self) -> Self {
+        let config = self.keygen.config().clone();
+        let secrets = self.keygen.shared_secrets();
+        let spawned = std::thread::Builder::new()
+            .name("secrets-at-start".into())
+            .spawn(move || {
+                let Ok(config) = config.load() else {
+                    return HashMap::new();
+                };
+                config
+                    .profiles
+                    .iter()
+                    .map(|p| {
+                        let account = mpos_store::keychain::profile_account(&p.name);
+                        (p.name.clone(), matches!(secrets.get(&account), Ok(Some(_))))
+                    })
+                    .collect()
+            });
+        match spawned {
+            Ok(handle) => *lock(&self.secrets_at_start) = Some(handle),
+            Err(e) => log::warn!("could not ask the keychain in the background: {e}"),
+        }
+        self
+    }
+
+    /// Which profiles had a secret stored at start, the first time it is asked (waiting for the
+    /// background check if it is still running); empty after that, and when there was no such check.
+    pub fn take_secrets_at_start(&self) -> HashMap<String, bool> {
+        let running = lock(&self.secrets_at_start).take();
+        running
+            .and_then(|handle| handle.join().ok())
+            .unwrap_or_default()
     }
 
     /// Counts the start-up time from `started` (the start of `run`) instead of from this value's creation.
@@ -132,5 +172,64 @@ impl AppState {
     /// The number of the latest clipboard copy.
     pub fn clipboard_generation(&self) -> u64 {
         self.clipboard_generation.load(Ordering::SeqCst)
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mpos_kms::SecretString;
+    use mpos_store::config::{AuthMethod, Profile};
+    use mpos_store::keychain::{profile_account, MemoryStore, SecretStore};
+    use mpos_store::paths::Paths;
+    use std::sync::Arc;
+
+    #[test]
+    fn which_profiles_have_a_secret_is_read_in_the_background_and_handed_out_once() {
+        let root = tempfile::tempdir().unwrap();
+        let secrets = Arc::new(MemoryStore::new());
+        let keygen = Keygen::new(Paths::at(root.path()), secrets.clone());
+        let shared = |name: &str| {
+            Profile::new(
+                name,
+                "test",
+                AuthMethod::SharedSecret {
+                    key_id: "key".into(),
+                },
+            )
+        };
+        keygen
+            .config()
+            .update(|c| {
+                c.add_profile(shared("with secret"))?;
+                c.add_profile(shared("without"))
+            })
+            .unwrap();
+        secrets
+            .set(
+                &profile_account("with secret"),
+                &SecretString::new("c2VjcmV0".into()),
+            )
+            .unwrap();
+
+        let state = AppState::new(keygen).check_secrets_in_background();
+        let at_start = state.take_secrets_at_start();
+        assert_eq!(
+            at_start,
+            HashMap::from([("with secret".into(), true), ("without".into(), false)])
+        );
+        // Later answers must come from the keychain itself, which may have changed since.
+        assert!(state.take_secrets_at_start().is_empty());
+    }
+
+    #[test]
+    fn without_a_background_check_nothing_is_known_at_start() {
+        let root = tempfile::tempdir().unwrap();
+        let keygen = Keygen::new(Paths::at(root.path()), Arc::new(MemoryStore::new()));
+        assert!(AppState::new(keygen).take_secrets_at_start().is_empty());
     }
 }

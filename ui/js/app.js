@@ -52,10 +52,25 @@ import { session, profiles, activeProfile } from './state.js';
 import { applyTheme } from './theme.js';
 import * as welcome from './welcome.js';
 import * as generate from './generate.js';
-import * as historyView from './history.js';
-import * as settingsView from './settings.js';
 
-const VIEWS = { welcome: welcome.mount, main: generate.mount, history: historyView.mount, settings: settingsView.mount };
+// The first screen's views; history and settings (with the profile form and merchant list) are imported
+// once it is painted, so the first screen never waits for them.
+const VIEWS = { welcome: welcome.mount, main: generate.mount };
+const LATER_VIEWS = { history: () => import('./history.js'), settings: () => import('./settings.js') };
+
+// The rest of the start, once the first screen is painted: the other views, and the whole state (which
+// profiles have a secret stored: the first screen's state does not ask the keychain). Settings waits for it.
+let later = null;
+function startLater() {
+  later = later || Promise.all([
+    stateIsWhole ? null : refresh(),
+    ...Object.entries(LATER_VIEWS).map(async ([name, load]) => {
+      if (!VIEWS[name]) VIEWS[name] = (await load()).mount;
+    }),
+  ]);
+  later.catch(() => { later = null; });
+  return later;
+}
 
 const profileSlot = h('div', { class: 'profile-slot' });
 const settingsButton = h('button', {
@@ -74,10 +89,27 @@ let currentName = '';
 
 const ctx = { go, back, refresh, showError: (e) => pageErrors.show(e) };
 
+// Whether session.app came from app_state (and so says which profiles have a secret stored).
+let stateIsWhole = false;
+
 async function refresh() {
-  session.app = await api.appState();
+  useState(await api.appState());
+  stateIsWhole = true;
+}
+
+function useState(app) {
+  session.app = app;
   applyTheme((session.app.settings || {}).theme);
   renderHeader();
+}
+
+// The state the first screen is drawn from, put into the page by the app before it loaded (src-tauri,
+// open_main_window), so that screen needs no call back to Rust. A reloaded page asks instead: the state in
+// it is the one of the app's start.
+function startState() {
+  const navigation = performance.getEntriesByType('navigation')[0];
+  if (navigation && navigation.type === 'reload') return null;
+  return window.__MPOS_KEYGEN_START__ || null;
 }
 
 function renderHeader() {
@@ -112,6 +144,11 @@ async function switchProfile(name) {
 
 function go(name, opts = {}) {
   const target = name === 'main' && !profiles().length ? 'welcome' : name;
+  if (!VIEWS[target] || (target === 'settings' && !stateIsWhole)) {
+    // Asked for before the rest of the start ended (a very quick click): go there once it has.
+    startLater().then(() => go(name, opts), (e) => pageErrors.show(e));
+    return;
+  }
   if (current.unmount) current.unmount();
   pageErrors.clear();
   content.replaceChildren();
@@ -162,8 +199,14 @@ async function askBeforeQuit(payload) {
 
 // The first screen is painted after the frame that follows this one: the time to a usable window, which the
 // app logs (and benches/run.sh measures). Failing to report it must not disturb the user.
+// What the first screen does not need is set up then: the close guard's listener (no key can be unsaved
+// before the first screen exists) and the other views.
 function reportReadyAfterPaint() {
-  requestAnimationFrame(() => requestAnimationFrame(() => api.appReady().catch(() => {})));
+  requestAnimationFrame(() => requestAnimationFrame(() => {
+    api.appReady().catch(() => {});
+    api.listen(api.EVENTS.closeRequested, askBeforeQuit).catch((e) => pageErrors.show(e));
+    startLater().catch((e) => pageErrors.show(e));
+  }));
 }
 
 async function boot() {
@@ -178,8 +221,9 @@ async function boot() {
   installShortcuts(() => current, back);
 
   try {
-    await api.listen(api.EVENTS.closeRequested, askBeforeQuit);
-    await refresh();
+    const start = startState();
+    if (start) useState(start);
+    else await refresh();
     go('main');
     reportReadyAfterPaint();
   } catch (e) {

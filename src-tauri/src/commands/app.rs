@@ -22,6 +22,8 @@ pub struct AppStateView {
     pub keychain_name: String,
     /// The app's version.
     pub version: String,
+    /// Whether each profile's `secretStored` was asked of the keychain (false in the first screen's state).
+    pub secrets_checked: bool,
 }
 
 /// Everything the UI needs to draw its first screen.
@@ -31,11 +33,38 @@ pub async fn app_state<R: Runtime>(
     state: State<'_, AppState>,
 ) -> CmdResult<AppStateView> {
     let keygen = &state.keygen;
-    let config = keygen.config().load().map_err(payload)?;
+    // Known already at start-up, except for profiles made since (the first screen never waits for it).
+    let mut at_start = state.take_secrets_at_start();
+    state_view(&state, &app, true, |name| {
+        at_start
+            .remove(name)
+            .unwrap_or_else(|| secret_stored(keygen, name))
+    })
+    .map_err(payload)
+}
+
+/// The state of `app_state` without asking the keychain (`secretsChecked` false, no secret marked
+/// stored): what the app hands the page before it loads, so the first screen is drawn without a call
+/// back to Rust. The page asks `app_state` once that screen is painted.
+pub fn first_screen_state<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+) -> Result<AppStateView, mpos_store::StoreError> {
+    state_view(state, app, false, |_| false)
+}
+
+fn state_view<R: Runtime>(
+    state: &AppState,
+    app: &AppHandle<R>,
+    secrets_checked: bool,
+    mut secret_stored: impl FnMut(&str) -> bool,
+) -> Result<AppStateView, mpos_store::StoreError> {
+    let keygen = &state.keygen;
+    let config = keygen.config().load()?;
     let profiles: Vec<ProfileView> = config
         .profiles
         .iter()
-        .map(|p| ProfileView::new(p, secret_stored(keygen, &p.name)))
+        .map(|p| ProfileView::new(p, secret_stored(&p.name)))
         .collect();
     let active_profile = config
         .settings
@@ -49,6 +78,7 @@ pub async fn app_state<R: Runtime>(
         settings: config.settings,
         keychain_name: keygen.secrets().name().to_string(),
         version: app.package_info().version.to_string(),
+        secrets_checked,
     })
 }
 
