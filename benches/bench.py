@@ -3,7 +3,7 @@
 session, the unlocked keyring and the emulator, then calls one sub-command at a time; each one appends
 JSON lines to the results file, which `table` turns into the Markdown table.
 
-    bench.py per-key  RESULTS RUNS CLI PYTHON SDK_SCRIPT
+    bench.py per-key  RESULTS RUNS CLI PYTHON SDK_SCRIPT   (curl beside them: the floor)
     bench.py batch    RESULTS CLI SCRATCH SIZE...
     bench.py desktop  RESULTS RUNS SETTLE_SECS APP_BIN APP_TITLE FLOOR_BIN FLOOR_TITLE
     bench.py sizes    RESULTS NAME=PATH...
@@ -13,7 +13,11 @@ JSON lines to the results file, which `table` turns into the Markdown table.
 The environment carries MPOS_KEYGEN_ENV/_KEY_ID/_SECRET/_ORG, the XDG dirs and, for `desktop`, DISPLAY.
 """
 
+import base64
 import collections
+import email.utils
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -23,6 +27,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 
@@ -45,17 +50,42 @@ def run_checked(argv, *, env=None, stdin=None) -> float:
 
 # --- 1. one key, whole process ---------------------------------------------------------------------------
 
+def curl_argv(mid: str) -> list[str]:
+    """curl posting one signed request for MID to the emulator: the floor of "one key per process" (a
+    process start and one round trip). Signed here, before the clock starts, the way `mpos-keygen generate
+    MID` signs with the same variables (HTTP Signature; the owner in the header and signing line); the
+    emulator verifies it like any other, and --fail makes anything but a 2xx stop the benchmark."""
+    base = os.environ["MPOS_KEYGEN_ENV"].rstrip("/")
+    owner = os.environ.get("MPOS_KEYGEN_ORG") or mid
+    body = json.dumps({"keyInformation": [{"organizationId": mid}]}, separators=(",", ":"))
+    host = urllib.parse.urlsplit(base).netloc
+    date = email.utils.formatdate(usegmt=True)
+    digest = "SHA-256=" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+    signing = (f"host: {host}\ndate: {date}\nrequest-target: post /kms/v2/keys-sym-pos\n"
+               f"digest: {digest}\nv-c-merchant-id: {owner}")
+    secret = base64.b64decode(os.environ["MPOS_KEYGEN_SECRET"])
+    signature = base64.b64encode(hmac.new(secret, signing.encode(), hashlib.sha256).digest()).decode()
+    return ["curl", "--silent", "--show-error", "--fail", "--output", "/dev/null", "--data-binary", body,
+            "--header", "Content-Type: application/json", "--header", "Accept: application/hal+json",
+            "--header", f"Date: {date}", "--header", f"Digest: {digest}",
+            "--header", f"v-c-merchant-id: {owner}",
+            "--header", f'Signature: keyid="{os.environ["MPOS_KEYGEN_KEY_ID"]}", algorithm="HmacSHA256", '
+                        f'headers="host date request-target digest v-c-merchant-id", signature="{signature}"',
+            f"{base}/kms/v2/keys-sym-pos"]
+
+
 def per_key(results, runs, cli, python, sdk_script):
-    """ours, sdk, ours, sdk, … after one unmeasured warm-up each (page cache, keyring)."""
+    """ours, curl, sdk, ours, curl, sdk, … after one unmeasured warm-up each (page cache, keyring)."""
     runs = int(runs)
     commands = {
         "ours": lambda mid: [cli, "generate", mid, "--format", "json"],
+        "curl": curl_argv,
         "sdk": lambda mid: [python, sdk_script, mid],
     }
     times = {name: [] for name in commands}
     for i in range(runs + 1):
-        mid = f"bench_key_{i:04d}"
         for name, command in commands.items():
+            mid = f"bench_{name}_{i:04d}"
             elapsed = run_checked(command(mid))
             if i > 0:
                 times[name].append(elapsed)
@@ -176,10 +206,26 @@ CONTENDERS = (
 )
 
 
+# How long a start may take to show its window and print `ready`: generous, since the first start after a
+# build or install reads everything from disk (2.7 s seen on a fresh machine); a warm start takes 0.5 s.
+START_LIMIT_SECS = 60
+
+
+def drop_file_caches() -> bool:
+    """Empties the kernel's page cache (root only), so the next start reads its binary and libraries from
+    disk as the first start after installing does; False where that is not allowed."""
+    try:
+        os.sync()
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+        return True
+    except OSError:
+        return False
+
+
 def one_start(binary: str, title: str, settle_secs: float, drawing) -> dict:
     """Starts the binary, times its window becoming visible and its `ready <ms>` line (it prints one with
-    MPOS_KEYGEN_BENCH_READY=1 once its page is painted), sums PSS over its process tree after settle_secs,
-    then stops it."""
+    MPOS_KEYGEN_BENCH_READY=1 once its page is painted), sums PSS over its process tree once both happened
+    and settle_secs passed, then stops it."""
     env = dict(os.environ, MPOS_KEYGEN_BENCH_READY="1")
     env.pop(DRAWING_VAR, None)
     if drawing is not None:
@@ -208,10 +254,12 @@ def one_start(binary: str, title: str, settle_secs: float, drawing) -> dict:
                                   + "\n".join(output))
             if window_visible(title):
                 mapped_ms = (time.perf_counter() - start) * 1000
-            elif time.perf_counter() - start > 30:
-                raise StartFailed(f"no visible window named {title!r} after 30 s")
+            elif time.perf_counter() - start > START_LIMIT_SECS:
+                raise StartFailed(f"no visible window named {title!r} after {START_LIMIT_SECS} s")
             else:
                 time.sleep(0.005)
+        while "ready_ms" not in ready and time.perf_counter() - start < START_LIMIT_SECS:
+            time.sleep(0.01)
         time.sleep(max(0.0, settle_secs - (time.perf_counter() - start)))
         pss = pss_kb(process_tree(proc.pid))
     finally:
@@ -219,7 +267,7 @@ def one_start(binary: str, title: str, settle_secs: float, drawing) -> dict:
         proc.wait()
         reader.join(timeout=1)
     if "ready_ms" not in ready:
-        raise StartFailed(f"{binary} printed no `ready <ms>` line within {settle_secs:.0f} s (app_ready, "
+        raise StartFailed(f"{binary} printed no `ready <ms>` line within {START_LIMIT_SECS} s (app_ready, "
                           "MPOS_KEYGEN_BENCH_READY=1): its time to usable cannot be measured:\n"
                           + "\n".join(output))
     return {"mapped_ms": mapped_ms, "pss_kb": sum(pss.values()), "pss_by_process": pss, **ready}
@@ -244,13 +292,19 @@ def desktop(results, runs, settle_secs, app_bin, app_title, floor_bin, floor_tit
     binaries = {"app": (app_bin, app_title), "floor": (floor_bin, floor_title)}
     samples = {who: [] for who, _, _ in CONTENDERS}
     retried = {who: 0 for who, _, _ in CONTENDERS}
-    # One unmeasured start each (font and shader caches), then app, floor, app-gpu, floor-gpu, app, …
+    # First one start each that is not in the medians: the first start after a build or an install, with
+    # the page cache emptied where allowed (what a user sees right after installing), reported on its own.
+    # Then app, floor, app-gpu, floor-gpu, app, …
     for i in range(runs + 1):
         for who, binary, drawing in CONTENDERS:
+            cold = i == 0 and drop_file_caches()
             sample, retries = start_with_retry(*binaries[binary], settle, drawing)
             retried[who] += retries
             if i > 0:
                 samples[who].append(sample)
+            elif who in ("app", "floor"):
+                record(results, bench="desktop-first", who=who, cold_cache=cold,
+                       mapped_ms=sample["mapped_ms"], ready_ms=sample["ready_ms"])
     for who, got in samples.items():
         median = lambda key: statistics.median(s[key] for s in got)
         record(results, bench="desktop", who=who, runs=runs, mapped_ms=median("mapped_ms"),
@@ -289,11 +343,18 @@ def table(results, *flags):
 
     print("| benchmark | ours | reference | ratio | target | result |")
     print("|---|---|---|---|---|---|")
-    ours, sdk = by("per-key", "ours"), by("per-key", "sdk")
+    ours, curl, sdk = by("per-key", "ours"), by("per-key", "curl"), by("per-key", "sdk")
+    if ours and curl:
+        o, c = ours[0], curl[0]
+        ratio = o["median_ms"] / c["median_ms"]
+        print(f"| 1 key, whole process, key kept in the keychain, median of {o['runs']} (min–max) | "
+              f"{o['median_ms']:.1f} ms ({o['min_ms']:.1f}–{o['max_ms']:.1f}) | floor: curl posting one signed "
+              f"request, {c['median_ms']:.1f} ms ({c['min_ms']:.1f}–{c['max_ms']:.1f}) | {ratio:.2f}× | ≤ 1.2× | "
+              f"{verdict(ratio <= 1.2)} |")
     if ours and sdk:
         o, s = ours[0], sdk[0]
         ratio = o["median_ms"] / s["median_ms"]
-        print(f"| 1 key, whole process, median of {o['runs']} (min–max) | {o['median_ms']:.1f} ms "
+        print(f"| 1 key, whole process, against the official SDK | {o['median_ms']:.1f} ms "
               f"({o['min_ms']:.1f}–{o['max_ms']:.1f}) | Python SDK 0.0.80: {s['median_ms']:.1f} ms "
               f"({s['min_ms']:.1f}–{s['max_ms']:.1f}) | {ratio:.3f}× | ≤ 0.1× | {verdict(ratio <= 0.1)} |")
     batches = sorted(by("batch"), key=lambda r: r["keys"])
@@ -321,11 +382,11 @@ def table(results, *flags):
         print(f"| desktop: start → usable (`ready`: merchant list painted), {runs} | {a['ready_ms']:.0f} ms "
               f"(the app's own count from `run()`: {a['own_ready_ms']:.0f} ms) | | | < 0.5 s | "
               f"{verdict(a['ready_ms'] < 500)} |")
-        ratio = a["ready_ms"] / f["mapped_ms"]
-        print(f"| desktop: usable against the floor's window visible | {a['ready_ms']:.0f} ms | floor "
-              f"{f['mapped_ms']:.0f} ms | {ratio:.2f}× | ≤ 1.5× | {verdict(ratio <= 1.5)} |")
+        ratio = a["ready_ms"] / f["ready_ms"]
         print(f"| desktop: usable against the floor's page painted (its `ready`) | {a['ready_ms']:.0f} ms | "
-              f"floor {f['ready_ms']:.0f} ms | {a['ready_ms'] / f['ready_ms']:.2f}× | | |")
+              f"floor {f['ready_ms']:.0f} ms | {ratio:.2f}× | ≤ 1.1× | {verdict(ratio <= 1.1)} |")
+        print(f"| desktop: usable against the floor's window visible | {a['ready_ms']:.0f} ms | floor "
+              f"{f['mapped_ms']:.0f} ms | {a['ready_ms'] / f['mapped_ms']:.2f}× | | |")
         ratio = a["pss_kb"] / f["pss_kb"]
         print(f"| desktop: PSS of app + WebKit processes at 5 s | {a['pss_kb'] / 1024:.1f} MiB | floor "
               f"{f['pss_kb'] / 1024:.1f} MiB | {ratio:.2f}× | ≤ 1.1× | {verdict(ratio <= 1.1)} |")
@@ -338,6 +399,13 @@ def table(results, *flags):
               f"{fg['ready_ms']:.0f} ms | {ag['ready_ms'] / fg['ready_ms']:.2f}× | | |")
         print(f"| what drawing without GPU buffers saves: PSS | app {(ag['pss_kb'] - a['pss_kb']) / 1024:.1f} MiB "
               f"| floor {(fg['pss_kb'] - f['pss_kb']) / 1024:.1f} MiB | | | |")
+    first = {r["who"]: r for r in by("desktop-first")}
+    if {"app", "floor"} <= first.keys():
+        a, f = first["app"], first["floor"]
+        how = "page cache emptied first" if a["cold_cache"] and f["cold_cache"] else "page cache as left by the build"
+        print(f"| desktop: first start after building ({how}): visible, usable | {a['mapped_ms']:.0f} ms, "
+              f"{a['ready_ms']:.0f} ms | floor {f['mapped_ms']:.0f} ms, {f['ready_ms']:.0f} ms | "
+              f"{a['ready_ms'] / f['ready_ms']:.2f}× | | |")
     sizes_ = {r["who"]: r["bytes"] for r in by("size")}
     if "app" in sizes_:
         floor_size = sizes_.get("floor")

@@ -33,7 +33,7 @@ MPOS_KEYGEN_SECRET=$(demo_const SHARED_SECRET)
 MPOS_KEYGEN_ORG=$(demo_const ORGANIZATION_ID)
 export MPOS_KEYGEN_KEY_ID MPOS_KEYGEN_SECRET MPOS_KEYGEN_ORG
 
-echo "== 1. one key, whole process: ours vs the Python SDK, $key_runs runs each, interleaved" >&2
+echo "== 1. one key, whole process: ours vs curl and the Python SDK, $key_runs runs each, interleaved" >&2
 python3 benches/bench.py per-key "$BENCH_RESULTS" "$key_runs" "$BENCH_CLI" "$BENCH_PYTHON" \
   benches/sdk_generate.py
 

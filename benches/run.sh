@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Benchmarks that print numbers (BENCHMARKS.md holds the latest). Builds release binaries, then measures:
-#   1. one key, whole process: `mpos-keygen generate MID` vs the official Python SDK's signing
-#      (benches/sdk_generate.py), both against the local KMS emulator, interleaved, medians and ratio;
+#   1. one key, whole process: `mpos-keygen generate MID` (the key kept in the keychain) against its floor,
+#      curl posting one signed request, and against the official Python SDK's signing
+#      (benches/sdk_generate.py), all against the local KMS emulator, interleaved, medians and ratios;
 #   2. batch: `generate --all` for profiles of 100, 1,000 and 5,000 merchants: wall time and peak RSS;
 #   3. signing one request: the criterion bench crates/kms/benches/signing.rs, ns/op;
 #   4. the desktop app beside a hello-world Tauri window (benches/floor-app) under Xvfb, each drawn without
 #      and with WebKit's GPU path: start to visible window, start to first screen painted (`ready <ms>`),
-#      PSS of the process and its WebKit processes after 5 s; stripped binary sizes.
+#      PSS of the process and its WebKit processes after 5 s; the first start after building on its own
+#      row (page cache emptied first where allowed: what a user sees right after installing); stripped
+#      binary sizes.
 # Like scripts/test, everything runs in a scratch folder with a private D-Bus session and a throwaway
 # unlocked GNOME Keyring, so the keys the CLI keeps go to a real keychain but never to yours.
 #   benches/run.sh           full run, targets marked met or missed (~6 min on 2 cores once built)
@@ -27,8 +30,8 @@ esac
 
 export PATH="$HOME/.cargo/bin:$PATH"
 
-echo "== packages (Xvfb, D-Bus, GNOME Keyring, xdotool, GNU time)" >&2
-packages=(xvfb xauth dbus dbus-x11 gnome-keyring xdotool time python3-venv)
+echo "== packages (Xvfb, D-Bus, GNOME Keyring, xdotool, GNU time, curl)" >&2
+packages=(xvfb xauth dbus dbus-x11 gnome-keyring xdotool time python3-venv curl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
