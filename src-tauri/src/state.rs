@@ -198,7 +198,7 @@ mod tests {
                 name,
                 "test",
                 AuthMethod::SharedSecret {
-                    key_id: "key".into(),
+                    key_id: "08c94330-f618-42a3-b09d-e1e43be5efda".into(),
                 },
             )
         };
