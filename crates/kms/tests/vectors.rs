@@ -1,85 +1,21 @@
 //! Reproduces every known-answer vector of the official Cybersource SDK, byte for byte.
+mod signature_vectors;
 
-use mpos_kms::signing::{digest_header, http_date, sign, SignRequest};
-use mpos_kms::SecretString;
-use serde::Deserialize;
-use std::path::PathBuf;
+use signature_vectors::{assert_reproduced, assert_same_as_shared, parse, Vector};
 
-#[derive(Debug, Deserialize)]
-struct File {
-    vectors: Vec<Vector>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Vector {
-    name: String,
-    method: String,
-    host: String,
-    date: String,
-    request_target: String,
-    v_c_merchant_id_header: String,
-    portfolio_id: Option<String>,
-    key_id: String,
-    shared_secret_base64: String,
-    body: Option<String>,
-    digest_header: Option<String>,
-    signing_string: String,
-    signature: String,
-    signature_header: String,
-}
-
+const FILE: &str = "http-signature.json";
 const OWN_COPY: &str = include_str!("vectors/http-signature.json");
 
 fn vectors() -> Vec<Vector> {
-    let file: File =
-        serde_json::from_str(OWN_COPY).expect("tests/vectors/http-signature.json is valid");
-    assert!(file.vectors.len() >= 8, "the vector file lost entries");
-    file.vectors
+    let vectors = parse(FILE, OWN_COPY);
+    assert!(vectors.len() >= 8, "the vector file lost entries");
+    vectors
 }
 
 #[test]
 fn every_vector_matches_byte_for_byte() {
     for v in vectors() {
-        let date = httpdate::parse_http_date(&v.date).expect("vector date");
-        assert_eq!(http_date(date), v.date, "{}: date", v.name);
-
-        let body = v.body.as_deref().unwrap_or("").as_bytes();
-        if let (Some(b), Some(expected)) = (&v.body, &v.digest_header) {
-            assert_eq!(&digest_header(b.as_bytes()), expected, "{}: digest", v.name);
-        }
-
-        let secret = SecretString::new(v.shared_secret_base64.clone());
-        let signed = sign(&SignRequest {
-            method: &v.method,
-            host: &v.host,
-            request_target: &v.request_target,
-            body,
-            merchant_id: &v.v_c_merchant_id_header,
-            portfolio_id: v.portfolio_id.as_deref(),
-            key_id: &v.key_id,
-            secret: &secret,
-            date,
-        })
-        .unwrap_or_else(|e| panic!("{}: {e}", v.name));
-
-        assert_eq!(signed.date, v.date, "{}: Date header", v.name);
-        assert_eq!(signed.digest, v.digest_header, "{}: Digest header", v.name);
-        assert_eq!(
-            signed.signing_string, v.signing_string,
-            "{}: signing string",
-            v.name
-        );
-        assert_eq!(signed.signature, v.signature, "{}: signature", v.name);
-        assert_eq!(
-            signed.signature_header, v.signature_header,
-            "{}: Signature header",
-            v.name
-        );
-        assert_eq!(
-            signed.merchant_id_header, v.v_c_merchant_id_header,
-            "{}: v-c-merchant-id",
-            v.name
-        );
+        assert_reproduced(&v);
     }
 }
 
@@ -105,15 +41,5 @@ fn get_vector_has_no_digest_and_meta_vector_signs_the_portfolio() {
 
 #[test]
 fn own_copy_equals_the_shared_vectors() {
-    let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/vectors/http-signature.json");
-    // Outside this checkout's machine the shared folder does not exist; the crate's own copy then stands alone.
-    if let Ok(text) = std::fs::read_to_string(&shared) {
-        assert_eq!(
-            text,
-            OWN_COPY,
-            "tests/vectors/http-signature.json differs from {}",
-            shared.display()
-        );
-    }
+    assert_same_as_shared(FILE, OWN_COPY);
 }
