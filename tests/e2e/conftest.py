@@ -232,12 +232,17 @@ def open_file(scratch):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """Saves a screenshot of the window when a test fails, to see what the assertion saw."""
+    """Saves a screenshot of the window when a test fails, and adds the window's text to the report (CI shows
+    the report, not the screenshot)."""
     outcome = yield
     report = outcome.get_result()
     session = item.funcargs.get("driver")
     if report.when == "call" and report.failed and session is not None:
         try:
             session.save_screenshot(str(SHOTS / f"FAILED-{item.name}.png"))
+            shown = session.execute_script(
+                "const app = document.getElementById('app');"
+                "return app ? app.innerText : document.body.innerText;")
+            report.sections.append(("what the window showed", re.sub(r"\n\s*\n+", "\n", shown or "")[:4000]))
         except WebDriverException:
             pass

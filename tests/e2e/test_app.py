@@ -144,12 +144,21 @@ def go_main(driver):
 
 
 def open_profile_settings(driver, name):
+    """Opens Settings and the profile named `name`, and waits until its form and merchants are shown (as a
+    person would before reaching for them: a click sent earlier can land on the page before it re-renders)."""
     click(driver, "open-settings")
-    for item in find_all(driver, "settings-profile-item"):
+    for item in wait(driver, lambda d: find_all(d, "settings-profile-item"), "the profile list in settings"):
         if item.get_attribute("data-name") == name:
             item.click()
-            return
-    raise AssertionError(f"no profile {name!r} in settings")
+            break
+    else:
+        raise AssertionError(f"no profile {name!r} in settings")
+
+    def shown(d):
+        current = [i.get_attribute("data-name") for i in find_all(d, "settings-profile-item")
+                   if i.get_attribute("aria-current") == "true"]
+        return current == [name] and any(f"“{name}”" in text(t) for t in d.find_elements(By.ID, "merchants-title"))
+    wait(driver, shown, f"settings showing the profile {name!r}")
 
 
 def add_profile(driver, name, url, key_id, org, secret):
