@@ -21,6 +21,7 @@ const COMMANDS: &[&str] = &[
     "export_keys",
     "history_list",
     "history_forget",
+    "history_codes",
     "keys_status",
     "keys_delete",
     "keys_replace",

@@ -46,6 +46,7 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::keys::export_keys,
             commands::history::history_list,
             commands::history::history_forget,
+            commands::history::history_codes,
             commands::lifecycle::keys_status,
             commands::lifecycle::keys_delete,
             commands::lifecycle::keys_replace,

@@ -221,6 +221,26 @@ fn codes_for_several_merchants_copy_download_and_close_guard() {
         }
     }
 
+    // The history says how many codes each merchant got, in the batch's order, and never a code.
+    let made = h.ok("history_codes", json!({ "profile": name }));
+    let lines: Vec<(&str, u64)> = made
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["cybersourceMerchantId"].as_str().unwrap(),
+                r["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(lines, [("demo_store_001", 3), ("demo_store_002", 3)]);
+    assert!(made[0]["expiresAt"].as_str() > made[0]["generatedAt"].as_str());
+    assert_eq!(
+        h.ok("history_codes", json!({ "profile": "another" })),
+        json!([])
+    );
+
     // Dismissed (or expired in the window): gone from memory.
     h.ok("activation_codes_clear", json!({ "batchId": batch }));
     let gone = h.err(

@@ -425,6 +425,15 @@ def test_history_lists_every_key(driver):
     body = text(driver.find_element(By.TAG_NAME, "body"))
     assert FIRST[0] in body and SECOND[0] in body
     assert seen["secret"] not in driver.page_source
+    # The codes made before: how many for whom, newest first (the batch's merchants in order), never a code.
+    made = wait(driver, lambda d: find_all(d, "history-codes-row"), "codes made in the history")
+    assert [(r.get_attribute("data-mid"), text(r.find_element(By.CSS_SELECTOR, sel("history-codes-count"))))
+            for r in made] == [(FIRST[0], "3"), (SECOND[0], "3")]
+    assert all("expired" not in text(r.find_element(By.CSS_SELECTOR, sel("history-codes-until"))) for r in made)
+    assert not any(code in driver.page_source for code in seen["codes"])
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", made[0])
+    shot(driver, "07a-history-codes")
+    driver.execute_script("document.querySelector('.content').scrollTop = 0")
     shot(driver, "07-history")
 
 

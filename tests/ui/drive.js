@@ -385,6 +385,21 @@ async function runChecks() {
   $('open-history').click();
   await el('history-row');
   noHorizontalScroll('history');
+  // The codes made earlier are listed by merchant and count, newest first, and never a code; a line of
+  // yesterday's codes says they expired.
+  const made0 = mock.codesMade[0];
+  mock.codesMade.unshift({ ...made0, cybersourceMerchantId: 'old_codes', count: 3,
+    generatedAt: new Date(Date.now() - 2 * 86400000).toISOString(), expiresAt: new Date(Date.now() - 86400000).toISOString() });
+  $('back-button').click();
+  (await el('open-history')).click();
+  await el('history-row');
+  await el('history-codes-row');
+  const made = $$('history-codes-row');
+  expect(made.length === 5, `one line per merchant that got codes: 1 alone, then 3 of a batch of 4, and yesterday's (${made.length})`);
+  expect(made[4].dataset.mid === 'old_codes' && /\(expired\)/.test($('history-codes-until', made[4]).textContent), 'the oldest line, last, says expired');
+  expect(!/expired/.test($('history-codes-until', made[0]).textContent), 'today\'s codes are not expired');
+  expect(made.every((r) => $('history-codes-count', r).textContent === '3'), 'each line says how many codes');
+  expect(!/%C/.test($('history-codes').textContent), 'never a code in the history');
   const rows = $$('history-row').length;
   $('history-forget').click();
   (await el('confirm-ok')).click();

@@ -55,12 +55,13 @@
     active: null,
     settings: { theme: params.get('theme') || 'system', clipboardClearSecs: 60, proxy: { mode: 'system' }, rememberKeys: true, lastProfile: null },
     keys: new Map(), // keyId -> { view, secret }
+    codesMade: [], // history lines of codes made, oldest first (never a code)
     counter: 0,
   };
   db.active = db.profiles.length ? db.profiles[0].name : null;
 
   const listeners = new Map();
-  const mock = { calls: [], quit: false, csp: [], secretsReceived: 0, clipboard: null, emit };
+  const mock = { calls: [], quit: false, csp: [], secretsReceived: 0, clipboard: null, emit, codesMade: db.codesMade };
   window.__mock = mock;
   document.addEventListener('securitypolicyviolation', (e) => mock.csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));
 
@@ -239,6 +240,8 @@
     history_list: ({ profile: name } = {}) => clone([...db.keys.values()].map((k) => k.view)
       .filter((v) => v.stored && (!name || v.profile === name))),
     history_forget: ({ keyId }) => { db.keys.delete(keyId); },
+    history_codes: ({ profile: name } = {}) => clone(db.codesMade.filter((r) => !name || r.profile === name)
+      .sort((a, b) => b.generatedAt.localeCompare(a.generatedAt))),
     settings_save: ({ settings }) => { db.settings = clone(settings); return clone(db.settings); },
     activation_codes_generate: async ({ profile: name, mids, count }) => {
       const p = profile(name);
@@ -253,6 +256,10 @@
             failure: { code: 'request_rejected', message: 'Cybersource refused the request (HTTP 403, NOT_AUTHORIZED). Check the merchant id.', detail: 'status: FORBIDDEN' },
           });
         } else {
+          db.codesMade.push({
+            profile: p.name, environment: p.environment, cybersourceMerchantId: mids[i], count,
+            generatedAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 86399805).toISOString(),
+          });
           const codes = Array.from({ length: count }, (_, j) => `%C${hex(i * 16 + j, 2)}x${hex(db.codes = (db.codes || 0) + 1, 3)}`);
           merchants.push({
             cybersourceMerchantId: mids[i], label, codes, failure: null,

@@ -63,6 +63,7 @@ export const copyValue = (keyId, field) => call('copy_value', { keyId, field });
 export const exportKeys = (keyIds, format) => call('export_keys', { keyIds, format });
 export const historyList = (profile) => call('history_list', profile ? { profile } : {});
 export const historyForget = (keyId) => call('history_forget', { keyId });
+export const historyCodes = (profile) => call('history_codes', profile ? { profile } : {});
 export const keysStatus = (keyIds) => call('keys_status', { keyIds });
 export const keysDelete = (keyIds) => call('keys_delete', { keyIds });
 export const keysReplace = (keyIds) => call('keys_replace', { keyIds });

@@ -11,6 +11,7 @@ import { say } from './status.js';
 import { activeProfile, profileByName, merchantLabel, settings } from './state.js';
 import { viewHeader } from './view-header.js';
 import { deleteKeys, deleteResults, replaceKeys, statusBadgeFor } from './key-actions.js';
+import { codesHistory } from './codes-history.js';
 
 let allProfiles = false;
 
@@ -26,6 +27,7 @@ export function mount(root, ctx) {
   const deleteSelected = h('button', { type: 'button', class: 'quiet-danger', testid: 'history-delete-selected', disabled: true }, icon('trash'), 'Delete selected…');
   const replaceSelected = h('button', { type: 'button', testid: 'history-replace-selected', disabled: true }, 'Replace selected…');
   const results = h('div', { testid: 'history-results' });
+  const codes = codesHistory();
   let shown = [];
   const selected = new Set();
 
@@ -35,7 +37,8 @@ export function mount(root, ctx) {
     h('div', { class: 'toolbar' }, check, progress, h('span', { class: 'spacer' }), replaceSelected, deleteSelected),
     errors.el,
     results,
-    list);
+    list,
+    codes.el);
   root.append(view);
 
   const live = () => shown.filter((e) => !e.deletedAt);
@@ -103,8 +106,10 @@ export function mount(root, ctx) {
   async function load() {
     errors.clear();
     list.setAttribute('aria-busy', 'true');
+    const which = all.input.checked ? null : profile.name;
+    codes.load(which);
     try {
-      const entries = await api.historyList(all.input.checked ? null : profile.name);
+      const entries = await api.historyList(which);
       render(entries || []);
     } catch (e) {
       list.replaceChildren();

@@ -1,8 +1,10 @@
-//! The key history: what the vault keeps (never a secret here), and forgetting a key.
+//! The key history: what the vault keeps (never a secret here), and forgetting a key; and the record of
+//! activation codes made (never a code: how many, for whom, when, until when).
 
 use super::{payload, CmdResult};
 use crate::state::AppState;
 use crate::views::HistoryView;
+use mpos_store::codes::CodesRecord;
 use tauri::State;
 
 /// Generated keys the vault keeps, newest first, optionally of one profile only.
@@ -26,4 +28,21 @@ pub async fn history_forget(state: State<'_, AppState>, key_id: String) -> CmdRe
     state.session().remove(&key_id);
     log::info!("a key was forgotten from the history");
     Ok(())
+}
+
+/// The activation codes made, newest first (a batch's merchants in their order), optionally of one
+/// profile only.
+#[tauri::command]
+pub async fn history_codes(
+    state: State<'_, AppState>,
+    profile: Option<String>,
+) -> CmdResult<Vec<CodesRecord>> {
+    let mut records = state
+        .keygen
+        .vault()
+        .codes_history(profile.as_deref())
+        .map_err(payload)?;
+    // Stable: the lines of one batch share their time and keep the file's order.
+    records.sort_by(|a, b| b.generated_at.cmp(&a.generated_at));
+    Ok(records)
 }

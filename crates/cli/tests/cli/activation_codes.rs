@@ -356,4 +356,26 @@ fn no_code_is_left_in_the_log_history_or_config() {
         assert_eq!(l["profile"], "codes-scan");
         assert!(l["expiresAt"].as_str().unwrap() > l["generatedAt"].as_str().unwrap());
     }
+
+    // `history` shows them too, newest first, after the note that no key is kept; never a code.
+    let shown = home.cmd().args(["history"]).output().unwrap();
+    assert_code(&shown, 0);
+    assert!(stderr(&shown).contains("No generated keys are kept."));
+    let table = stdout(&shown);
+    let rows: Vec<Vec<&str>> = table
+        .lines()
+        .skip_while(|l| !l.starts_with("MADE"))
+        .skip(1)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    // Both runs may fall in one second (the times have seconds): then the file's order stays.
+    assert!(rows.windows(2).all(|w| w[0][0] >= w[1][0]), "{table}");
+    let mut shown_counts: Vec<(&str, &str)> = rows.iter().map(|r| (r[1], r[2])).collect();
+    shown_counts.sort();
+    assert_eq!(
+        shown_counts,
+        [("scan_a", "15"), ("scan_b", "15"), ("scan_c", "4")],
+        "{table}"
+    );
+    assert!(made.iter().all(|c| !table.contains(c.as_str())));
 }
