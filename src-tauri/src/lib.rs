@@ -5,6 +5,7 @@ pub mod codes_session;
 pub mod commands;
 #[cfg(feature = "e2e")]
 pub mod dialog_seam;
+pub mod dialogs;
 pub mod state;
 pub mod views;
 

@@ -276,8 +276,7 @@ pub async fn activation_codes_export<R: Runtime>(
     };
     let ext = format.extension();
     let Some(path) =
-        crate::commands::keys::pick_save_path(&app, &name, ext, "Download activation codes")
-            .await?
+        crate::dialogs::pick_save_path(&app, &name, ext, "Download activation codes").await?
     else {
         return Ok(crate::commands::keys::ExportResult {
             cancelled: true,

@@ -3,13 +3,12 @@
 
 use super::{payload, problem, CmdResult};
 use crate::clipboard::{copy_then_clear, SharedClipboard};
+use crate::dialogs::pick_save_path;
 use crate::state::AppState;
 use mpos_kms::{IssuedKey, ProviderMode, SecretString};
 use mpos_store::export::{render, write_export, ExportBatch, ExportFormat};
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
-use tauri::{AppHandle, Manager, Runtime, State};
-use tauri_plugin_dialog::DialogExt;
+use tauri::{AppHandle, Runtime, State};
 
 /// A key found in this run's memory or in the vault, secret included.
 pub struct FoundKey {
@@ -211,44 +210,5 @@ fn mark_exported(state: &AppState, keys: &[FoundKey]) {
         if let Err(e) = state.keygen.vault().mark_exported(&stored) {
             log::warn!("could not mark keys exported in the history: {e}");
         }
-    }
-}
-
-/// Where to write: the user's choice in a native save dialog titled `title` (the test seam's directory
-/// in an `e2e` build).
-pub(crate) async fn pick_save_path<R: Runtime>(
-    app: &AppHandle<R>,
-    name: &str,
-    ext: &str,
-    title: &str,
-) -> CmdResult<Option<PathBuf>> {
-    #[cfg(feature = "e2e")]
-    if let Some(dir) = crate::dialog_seam::save_dir(app) {
-        return Ok(Some(dir.join(name)));
-    }
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let mut dialog = app
-        .dialog()
-        .file()
-        .set_title(title)
-        .set_file_name(name)
-        .add_filter(ext, &[ext]);
-    if let Some(window) = app.get_webview_window("main") {
-        dialog = dialog.set_parent(&window);
-    }
-    dialog.save_file(move |picked| {
-        let _ = tx.send(picked);
-    });
-    let picked = rx
-        .await
-        .map_err(|_| problem("dialog_error", "The save dialog closed unexpectedly."))?;
-    match picked {
-        None => Ok(None),
-        Some(p) => p.into_path().map(Some).map_err(|e| {
-            problem(
-                "dialog_error",
-                format!("That location cannot be written here: {e}"),
-            )
-        }),
     }
 }

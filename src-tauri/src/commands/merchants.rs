@@ -2,15 +2,14 @@
 
 use super::profiles::view_of;
 use super::{payload, problem, CmdResult};
+use crate::dialogs::pick_file;
 use crate::state::AppState;
 use crate::views::ProfileView;
 use mpos_store::config::{Config, Profile};
 use mpos_store::csv_import::{parse_merchants_csv, CsvLineError};
 use mpos_store::StoreError;
 use serde::Serialize;
-use std::path::PathBuf;
 use tauri::{AppHandle, Runtime, State};
-use tauri_plugin_dialog::DialogExt;
 
 /// What `merchant_import_csv` returns.
 #[derive(Debug, Default, Serialize)]
@@ -117,7 +116,14 @@ pub async fn merchant_import_csv<R: Runtime>(
     profile: String,
     only_good: bool,
 ) -> CmdResult<ImportResult> {
-    let Some(path) = pick_csv(&app).await? else {
+    let Some(path) = pick_file(
+        &app,
+        "Import merchants from CSV",
+        "CSV (mid,label)",
+        &["csv", "txt"],
+    )
+    .await?
+    else {
         return Ok(ImportResult {
             cancelled: true,
             ..Default::default()
@@ -150,32 +156,4 @@ pub async fn merchant_import_csv<R: Runtime>(
         skipped: summary.already_present,
         errors,
     })
-}
-
-/// The CSV file to import: the user's choice in a native open dialog (the test seam's file in an `e2e` build).
-async fn pick_csv<R: Runtime>(app: &AppHandle<R>) -> CmdResult<Option<PathBuf>> {
-    #[cfg(feature = "e2e")]
-    if let Some(file) = crate::dialog_seam::open_file(app) {
-        return Ok(Some(file));
-    }
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog()
-        .file()
-        .set_title("Import merchants from CSV")
-        .add_filter("CSV (mid,label)", &["csv", "txt"])
-        .pick_file(move |picked| {
-            let _ = tx.send(picked);
-        });
-    let picked = rx
-        .await
-        .map_err(|_| problem("dialog_error", "The file dialog closed unexpectedly."))?;
-    match picked {
-        None => Ok(None),
-        Some(p) => p.into_path().map(Some).map_err(|e| {
-            problem(
-                "dialog_error",
-                format!("That file cannot be opened here: {e}"),
-            )
-        }),
-    }
 }

@@ -2,6 +2,7 @@
 //! certificate profile, choose the `.p12` file (in Rust: its bytes never reach the webview) and list its aliases.
 
 use super::{payload, problem, CmdResult};
+use crate::dialogs::pick_file;
 use crate::state::AppState;
 use crate::views::ProfileView;
 use mpos_core::{Keygen, Source};
@@ -11,7 +12,6 @@ use mpos_store::keychain::profile_account;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use tauri::{AppHandle, Runtime, State};
-use tauri_plugin_dialog::DialogExt;
 
 /// What the profile form sends. The secret comes in here and is never sent back.
 #[derive(Debug, Deserialize)]
@@ -182,7 +182,13 @@ pub async fn profile_save(
 /// only in Rust, when a profile is saved, tested or used.
 #[tauri::command]
 pub async fn pick_p12_file<R: Runtime>(app: AppHandle<R>) -> CmdResult<PickedFile> {
-    let picked = ask_for_p12(&app).await?;
+    let picked = pick_file(
+        &app,
+        "Choose the REST certificate (.p12 file)",
+        "REST certificate (.p12, .pfx)",
+        &["p12", "pfx"],
+    )
+    .await?;
     let Some(path) = picked else {
         return Ok(PickedFile {
             cancelled: true,
@@ -200,36 +206,6 @@ pub async fn pick_p12_file<R: Runtime>(app: AppHandle<R>) -> CmdResult<PickedFil
         cancelled: false,
         path: Some(path),
     })
-}
-
-/// The `.p12` the user picked in a native open dialog; `None` when cancelled.
-async fn ask_for_p12<R: Runtime>(app: &AppHandle<R>) -> CmdResult<Option<PathBuf>> {
-    #[cfg(feature = "e2e")]
-    if let Some(file) = crate::dialog_seam::open_file(app) {
-        // The end-to-end tests point the seam at a link to the file they want chosen; resolved here, as a
-        // real dialog would give the file's own path, so the profile keeps the .p12 and not the link.
-        return Ok(Some(std::fs::canonicalize(&file).unwrap_or(file)));
-    }
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog()
-        .file()
-        .set_title("Choose the REST certificate (.p12 file)")
-        .add_filter("REST certificate (.p12, .pfx)", &["p12", "pfx"])
-        .pick_file(move |picked| {
-            let _ = tx.send(picked);
-        });
-    let picked = rx
-        .await
-        .map_err(|_| problem("dialog_error", "The file dialog closed unexpectedly."))?;
-    match picked {
-        None => Ok(None),
-        Some(p) => p.into_path().map(Some).map_err(|e| {
-            problem(
-                "dialog_error",
-                format!("That file cannot be opened here: {e}"),
-            )
-        }),
-    }
 }
 
 /// The key aliases (certificate CNs) a `.p12` can be used with; checks the password, stores nothing.
