@@ -3,88 +3,14 @@
 //! The download answers through the dialog seam, so these tests need the `e2e` feature (scripts/test).
 #![cfg(feature = "e2e")]
 
-use mpos_core::Keygen;
-use mpos_keygen_app::clipboard::{MemoryClipboard, SharedClipboard};
-use mpos_keygen_app::dialog_seam::DialogSeam;
-use mpos_keygen_app::state::AppState;
-use mpos_keygen_app::{build, hold_close, CLOSE_REQUESTED_EVENT};
-use mpos_store::keychain::MemoryStore;
-use mpos_store::paths::Paths;
+mod harness;
+
+use harness::harness;
+use mpos_keygen_app::{hold_close, CLOSE_REQUESTED_EVENT};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{
-    get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
-};
-use tauri::webview::InvokeRequest;
-use tauri::{App, Listener, WebviewWindow, WebviewWindowBuilder};
-
-struct Harness {
-    app: App<MockRuntime>,
-    window: WebviewWindow<MockRuntime>,
-    clipboard: Arc<MemoryClipboard>,
-    save_dir: PathBuf,
-    root: tempfile::TempDir,
-}
-
-fn harness() -> Harness {
-    let root = tempfile::tempdir().unwrap();
-    let keygen = Keygen::new(Paths::at(root.path()), Arc::new(MemoryStore::new()));
-    let save_dir = root.path().join("exports");
-    std::fs::create_dir_all(&save_dir).unwrap();
-    let seam = DialogSeam {
-        save_dir: Some(save_dir.clone()),
-        open_file: None,
-    };
-    let (shared, clipboard) = SharedClipboard::memory();
-    let app = build(mock_builder())
-        .manage(shared)
-        .manage(AppState::new(keygen))
-        .manage(seam)
-        .build(mock_context(noop_assets()))
-        .unwrap();
-    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
-    Harness {
-        app,
-        window,
-        clipboard,
-        save_dir,
-        root,
-    }
-}
-
-impl Harness {
-    fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        get_ipc_response(
-            &self.window,
-            InvokeRequest {
-                cmd: cmd.into(),
-                callback: CallbackFn(0),
-                error: CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: InvokeBody::Json(args),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        )
-        .map(|b| b.deserialize::<Value>().unwrap())
-    }
-
-    fn ok(&self, cmd: &str, args: Value) -> Value {
-        self.invoke(cmd, args)
-            .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
-    }
-
-    fn err(&self, cmd: &str, args: Value) -> Value {
-        match self.invoke(cmd, args) {
-            Ok(v) => panic!("{cmd} should fail, returned {v}"),
-            Err(e) => e,
-        }
-    }
-}
+use tauri::Listener;
 
 fn last_question(asked: &Mutex<Vec<String>>) -> Value {
     serde_json::from_str(asked.lock().unwrap().last().expect("a close question")).unwrap()

@@ -3,117 +3,21 @@
 //! The mock runtime cannot show a native file dialog, so what goes through one (export, CSV import, picking
 //! a .p12) is tested only with the `e2e` feature's dialog seam; scripts/test runs these tests with it.
 
-use mpos_core::Keygen;
 use mpos_emulator::{demo, Emulator, EmulatorConfig, Fault};
-use mpos_keygen_app::clipboard::{MemoryClipboard, SharedClipboard};
-#[cfg(feature = "e2e")]
-use mpos_keygen_app::dialog_seam::DialogSeam;
-use mpos_keygen_app::state::AppState;
-use mpos_keygen_app::{build, hold_close, CLOSE_REQUESTED_EVENT, PROGRESS_EVENT};
-use mpos_store::keychain::{profile_account, MemoryStore, SecretStore};
-use mpos_store::paths::Paths;
+use mpos_keygen_app::{hold_close, CLOSE_REQUESTED_EVENT, PROGRESS_EVENT};
+use mpos_store::keychain::{profile_account, SecretStore};
 use serde_json::{json, Value};
+#[cfg(feature = "e2e")]
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{
-    get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
-};
-use tauri::webview::InvokeRequest;
-use tauri::{App, Listener, Manager, WebviewWindow, WebviewWindowBuilder};
+use tauri::Listener;
 use test_certificates::{CERT_MID, PASSWORD, WRONG_PASSWORD};
 
+mod harness;
 mod test_certificates;
 
-struct Harness {
-    app: App<MockRuntime>,
-    window: WebviewWindow<MockRuntime>,
-    clipboard: Arc<MemoryClipboard>,
-    secrets: Arc<MemoryStore>,
-    #[cfg(feature = "e2e")]
-    save_dir: PathBuf,
-    open_file: PathBuf,
-    _root: tempfile::TempDir,
-}
-
-fn harness() -> Harness {
-    harness_opening("merchants.csv")
-}
-
-/// A harness whose open dialogs (with the `e2e` feature) answer with `file` in its temp folder.
-fn harness_opening(file: &str) -> Harness {
-    let root = tempfile::tempdir().unwrap();
-    let secrets = Arc::new(MemoryStore::new());
-    let keygen = Keygen::new(Paths::at(root.path()), secrets.clone());
-    let open_file = root.path().join(file);
-    let (shared, clipboard) = SharedClipboard::memory();
-    let builder = build(mock_builder())
-        .manage(shared)
-        .manage(AppState::new(keygen));
-    #[cfg(feature = "e2e")]
-    let save_dir = root.path().join("exports");
-    #[cfg(feature = "e2e")]
-    let builder = {
-        std::fs::create_dir_all(&save_dir).unwrap();
-        builder.manage(DialogSeam {
-            save_dir: Some(save_dir.clone()),
-            open_file: Some(open_file.clone()),
-        })
-    };
-    let app = builder.build(mock_context(noop_assets())).unwrap();
-    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
-    Harness {
-        app,
-        window,
-        clipboard,
-        secrets,
-        #[cfg(feature = "e2e")]
-        save_dir,
-        open_file,
-        _root: root,
-    }
-}
-
-impl Harness {
-    fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        invoke_on(&self.window, cmd, args)
-    }
-
-    fn ok(&self, cmd: &str, args: Value) -> Value {
-        self.invoke(cmd, args)
-            .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
-    }
-
-    fn err(&self, cmd: &str, args: Value) -> Value {
-        match self.invoke(cmd, args) {
-            Ok(v) => panic!("{cmd} should fail, returned {v}"),
-            Err(e) => e,
-        }
-    }
-
-    fn state(&self) -> tauri::State<'_, AppState> {
-        self.app.state::<AppState>()
-    }
-}
-
-fn invoke_on(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
-    get_ipc_response(
-        window,
-        InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        },
-    )
-    .map(|b| b.deserialize::<Value>().unwrap())
-}
+use harness::{harness, harness_opening, invoke_on, Harness};
 
 /// Starts an emulator on the app's runtime, so it keeps serving while commands run.
 fn emulator(fault: Fault) -> Emulator {
