@@ -3,73 +3,20 @@
 //! call (a double click never issues two keys), and every key of every accepted call is in the history,
 //! with no history line lost to calls racing each other.
 
-use mpos_core::Keygen;
+mod harness;
+
+use harness::{harness, invoke_on as invoke, Harness};
 use mpos_emulator::{demo, Emulator, EmulatorConfig, Fault};
-use mpos_keygen_app::build;
-use mpos_keygen_app::clipboard::SharedClipboard;
-use mpos_keygen_app::state::AppState;
-use mpos_store::keychain::MemoryStore;
 use mpos_store::paths::Paths;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{
-    get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
-};
-use tauri::webview::InvokeRequest;
-use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 
 const CALLS: usize = 50;
 
-struct App1 {
-    _app: App<MockRuntime>,
-    window: WebviewWindow<MockRuntime>,
-    history_file: std::path::PathBuf,
-    _root: tempfile::TempDir,
-}
-
-fn app() -> App1 {
-    let root = tempfile::tempdir().unwrap();
-    let paths = Paths::at(root.path());
-    let history_file = paths.history_file();
-    let keygen = Keygen::new(paths, Arc::new(MemoryStore::new()));
-    let (shared, _clipboard) = SharedClipboard::memory();
-    let app = build(mock_builder())
-        .manage(shared)
-        .manage(AppState::new(keygen))
-        .build(mock_context(noop_assets()))
-        .unwrap();
-    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
-    App1 {
-        _app: app,
-        window,
-        history_file,
-        _root: root,
-    }
-}
-
-fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
-    get_ipc_response(
-        window,
-        InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        },
-    )
-    .map(|b| b.deserialize::<Value>().unwrap())
-}
-
 /// An emulator on the app's runtime and a profile using it.
-fn with_profile(app: &App1, fault: Fault) -> Emulator {
+fn with_profile(app: &Harness, fault: Fault) -> Emulator {
     let emulator =
         tauri::async_runtime::block_on(Emulator::start(EmulatorConfig::demo().with_fault(fault)))
             .unwrap();
@@ -85,7 +32,7 @@ fn with_profile(app: &App1, fault: Fault) -> Emulator {
 
 /// Fires `CALLS` generate calls at the same moment, one MID each; `retry_busy` makes each call again
 /// (as a user would click again) until it is accepted.
-fn fire(app: &App1, retry_busy: bool) -> Vec<Result<Value, Value>> {
+fn fire(app: &Harness, retry_busy: bool) -> Vec<Result<Value, Value>> {
     let start = Arc::new(Barrier::new(CALLS));
     let threads: Vec<_> = (0..CALLS)
         .map(|i| {
@@ -118,7 +65,7 @@ fn key_ids(results: &[Result<Value, Value>]) -> Vec<String> {
         .collect()
 }
 
-fn assert_history_holds(app: &App1, ids: &[String]) {
+fn assert_history_holds(app: &Harness, ids: &[String]) {
     let listed = invoke(&app.window, "history_list", json!({})).unwrap();
     let listed: BTreeSet<&str> = listed
         .as_array()
@@ -131,7 +78,8 @@ fn assert_history_holds(app: &App1, ids: &[String]) {
         listed, expected,
         "the history lists exactly the keys returned"
     );
-    let text = std::fs::read_to_string(&app.history_file).unwrap_or_default();
+    let text =
+        std::fs::read_to_string(Paths::at(app.root.path()).history_file()).unwrap_or_default();
     for id in ids {
         let lines = text.lines().filter(|l| l.contains(id.as_str())).count();
         assert!(lines >= 1, "key {id} has its history line");
@@ -140,7 +88,7 @@ fn assert_history_holds(app: &App1, ids: &[String]) {
 
 #[test]
 fn simultaneous_generates_send_one_request_per_accepted_call() {
-    let app = app();
+    let app = harness();
     // Slow enough that every call arrives while the first one runs.
     let emulator = with_profile(&app, Fault::Slow(Duration::from_millis(800)));
     let results = fire(&app, false);
@@ -168,7 +116,7 @@ fn simultaneous_generates_send_one_request_per_accepted_call() {
 
 #[test]
 fn fifty_generates_clicked_until_accepted_lose_no_key_and_no_history_line() {
-    let app = app();
+    let app = harness();
     let emulator = with_profile(&app, Fault::None);
     let results = fire(&app, true);
 
