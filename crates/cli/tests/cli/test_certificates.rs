@@ -1,14 +1,11 @@
-//! REST certificates made at test time: an RSA key and self-signed certificates (rcgen), wrapped in `.p12`
-//! files (p12-keystore's writer), and an emulator that knows them. No private key is ever committed.
-//! Adapted from crates/kms/tests/test_certificates.
+//! The shared test certificates (crates/test-certificates) as the CLI tests use them: one merchant's
+//! certificate in a `.p12` with a distinctive password, and an emulator that knows it.
 
 use crate::harness::Kms;
 use mpos_emulator::{EmulatorCertificate, EmulatorConfig};
-use p12_keystore::{Certificate, KeyStore, KeyStoreEntry, PrivateKey, PrivateKeyChain};
-use rcgen::{CertificateParams, DistinguishedName, DnType, DnValue, KeyPair, PKCS_RSA_SHA256};
+use mpos_test_certificates::{make, Spec};
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-use time::{Duration, OffsetDateTime};
 
 /// The `.p12` password: spaces included (allowed in a password) and distinctive, so a leak is easy to find.
 pub const PASSWORD: &str = "cli p12 pass-phrase 7f3a9c";
@@ -19,72 +16,35 @@ pub const CERT_MID: &str = "cli_cert_mid";
 /// The certificate subject's serialNumber: the JWT `kid`.
 pub const SERIAL: &str = "5500000000000777";
 
-/// A certificate and the PKCS#8 DER of its private key.
-pub struct TestCertificate {
-    pub der: Vec<u8>,
-    pub key_pkcs8: Vec<u8>,
+/// A certificate for [`CERT_MID`] and its private key.
+pub struct TestCertificate(mpos_test_certificates::TestCertificate);
+
+impl Deref for TestCertificate {
+    type Target = mpos_test_certificates::TestCertificate;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 /// Valid from yesterday for a year.
 pub fn valid() -> TestCertificate {
-    let now = OffsetDateTime::now_utc();
-    make(now - Duration::days(1), now + Duration::days(365))
+    TestCertificate(make(&Spec::valid(CERT_MID, SERIAL), 0))
 }
 
 /// Ended `days_ago` days ago.
 pub fn expired(days_ago: i64) -> TestCertificate {
-    let now = OffsetDateTime::now_utc();
-    make(now - Duration::days(400), now - Duration::days(days_ago))
+    TestCertificate(make(&Spec::expired(CERT_MID, SERIAL, days_ago), 0))
 }
 
 /// Ends in `days` days.
 pub fn expiring(days: i64) -> TestCertificate {
-    let now = OffsetDateTime::now_utc();
-    make(now - Duration::days(1), now + Duration::days(days))
-}
-
-/// RSA key generation is slow: one key per test binary, shared by every certificate.
-fn key() -> KeyPair {
-    static KEY: OnceLock<Vec<u8>> = OnceLock::new();
-    let der = KEY.get_or_init(|| {
-        KeyPair::generate_for(&PKCS_RSA_SHA256)
-            .expect("RSA key")
-            .serialize_der()
-    });
-    KeyPair::try_from(der.as_slice()).expect("stored key")
-}
-
-/// A self-signed `CN=CERT_MID, serialNumber=SERIAL` certificate valid in the given window.
-fn make(not_before: OffsetDateTime, not_after: OffsetDateTime) -> TestCertificate {
-    let key = key();
-    let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
-    let mut name = DistinguishedName::new();
-    name.push(DnType::CommonName, CERT_MID);
-    name.push(
-        DnType::CustomDnType(vec![2, 5, 4, 5]),
-        DnValue::PrintableString(SERIAL.try_into().expect("printable")),
-    );
-    params.distinguished_name = name;
-    params.not_before = not_before;
-    params.not_after = not_after;
-    let cert = params.self_signed(&key).expect("self-signed");
-    TestCertificate {
-        der: cert.der().to_vec(),
-        key_pkcs8: key.serialize_der(),
-    }
+    TestCertificate(make(&Spec::expiring(CERT_MID, SERIAL, days), 0))
 }
 
 impl TestCertificate {
     /// The usual Business Center download: the key and its certificate, protected by [`PASSWORD`].
     pub fn p12(&self) -> Vec<u8> {
-        let chain = PrivateKeyChain::new(
-            "entry0".as_bytes(),
-            PrivateKey::from_der(&self.key_pkcs8).expect("key"),
-            [Certificate::from_der(&self.der).expect("certificate")],
-        );
-        let mut store = KeyStore::new();
-        store.add_entry("entry0", KeyStoreEntry::PrivateKeyChain(chain));
-        store.writer(PASSWORD).write().expect("p12")
+        self.0.p12(PASSWORD)
     }
 
     /// Writes [`TestCertificate::p12`] to `dir/name`.
