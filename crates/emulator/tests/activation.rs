@@ -2,6 +2,7 @@
 //! string is signed), and the server's answers, with a signer written here, not taken from mpos-kms.
 
 mod common;
+mod sdk_vectors;
 
 use std::net::SocketAddr;
 use std::time::SystemTime;
@@ -11,84 +12,22 @@ use base64::Engine as _;
 use common::send;
 use hmac::{Hmac, Mac};
 use mpos_emulator::{
-    verify, Emulator, EmulatorConfig, EmulatorCredential, Fault, MerchantPolicy, Rejection,
-    RequestParts, CODE_TTL_MS, REJECTION_HEADER,
+    Emulator, EmulatorConfig, EmulatorCredential, Fault, MerchantPolicy, Rejection, RequestParts,
+    CODE_TTL_MS, REJECTION_HEADER,
 };
-use serde::Deserialize;
+use sdk_vectors::Vector;
 use sha2::{Digest as _, Sha256};
 
-#[derive(Deserialize)]
-struct Vectors {
-    vectors: Vec<Vector>,
-}
-
-#[derive(Deserialize, Clone)]
-struct Vector {
-    name: String,
-    host: String,
-    date: String,
-    request_target: String,
-    v_c_merchant_id_header: String,
-    portfolio_id: Option<String>,
-    key_id: String,
-    shared_secret_base64: String,
-    body: String,
-    digest_header: String,
-    signature_header: String,
-}
-
 fn vectors() -> Vec<Vector> {
-    let text = include_str!("vectors/http-signature-activation.json");
-    let all = serde_json::from_str::<Vectors>(text).unwrap().vectors;
-    assert_eq!(all.len(), 2, "the vector file changed");
-    all
-}
-
-fn parts_of(v: &Vector) -> RequestParts {
-    RequestParts {
-        method: "POST".into(),
-        target: v.request_target.clone(),
-        headers: vec![
-            ("Host".into(), v.host.clone()),
-            ("Date".into(), v.date.clone()),
-            (
-                "Content-Type".into(),
-                "application/json;charset=utf-8".into(),
-            ),
-            ("Digest".into(), v.digest_header.clone()),
-            ("v-c-merchant-id".into(), v.v_c_merchant_id_header.clone()),
-            ("Signature".into(), v.signature_header.clone()),
-        ],
-        body: v.body.clone().into_bytes(),
-    }
-}
-
-fn config_of(v: &Vector) -> EmulatorConfig {
-    let owner = v
-        .portfolio_id
-        .clone()
-        .unwrap_or_else(|| v.v_c_merchant_id_header.clone());
-    EmulatorConfig::with_credential(EmulatorCredential::new(
-        &v.key_id,
-        &v.shared_secret_base64,
-        owner,
-        v.portfolio_id.is_some(),
-    ))
-}
-
-fn verify_vector(v: &Vector, parts: &RequestParts) -> Result<mpos_emulator::Verified, Rejection> {
-    verify(
-        parts,
-        &config_of(v),
-        httpdate::parse_http_date(&v.date).unwrap(),
-    )
+    sdk_vectors::load(include_str!("vectors/http-signature-activation.json"), 2)
 }
 
 #[test]
 fn both_activation_vectors_are_accepted() {
     for v in vectors() {
-        let verified =
-            verify_vector(&v, &parts_of(&v)).unwrap_or_else(|r| panic!("{}: refused: {r}", v.name));
+        let verified = v
+            .verify(&v.parts())
+            .unwrap_or_else(|r| panic!("{}: refused: {r}", v.name));
         assert_eq!(verified.merchant_id, v.v_c_merchant_id_header);
         assert_eq!(verified.meta_key, v.portfolio_id.is_some());
     }
@@ -103,19 +42,19 @@ fn the_query_string_is_signed() {
                 .replace("?size=3", "?size=4")
                 .replace("?size=15", "?size=14"),
         ] {
-            let mut parts = parts_of(&v);
+            let mut parts = v.parts();
             parts.target = target.clone();
             assert_eq!(
-                verify_vector(&v, &parts),
+                v.verify(&parts),
                 Err(Rejection::SignatureMismatch),
                 "{}: {target}",
                 v.name
             );
         }
-        let mut parts = parts_of(&v);
+        let mut parts = v.parts();
         parts.target = v.request_target.split('?').next().unwrap().to_owned();
         assert!(
-            matches!(verify_vector(&v, &parts), Err(Rejection::Endpoint(_))),
+            matches!(v.verify(&parts), Err(Rejection::Endpoint(_))),
             "{}: a target without size is not served",
             v.name
         );

@@ -1,88 +1,13 @@
 //! The verifier accepts the official SDK's key status (GET) and delete (POST) requests, and refuses a GET
 //! that carries what only a POST signs.
 
-use std::time::SystemTime;
+mod sdk_vectors;
 
-use mpos_emulator::{
-    verify, EmulatorConfig, EmulatorCredential, Rejection, RequestParts, SIGNED_HEADERS,
-    SIGNED_HEADERS_GET,
-};
-use serde::Deserialize;
-
-#[derive(Deserialize)]
-struct Vectors {
-    vectors: Vec<Vector>,
-}
-
-#[derive(Deserialize, Clone)]
-struct Vector {
-    name: String,
-    method: String,
-    host: String,
-    date: String,
-    request_target: String,
-    v_c_merchant_id_header: String,
-    portfolio_id: Option<String>,
-    key_id: String,
-    shared_secret_base64: String,
-    body: Option<String>,
-    digest_header: Option<String>,
-    signature_header: String,
-}
-
-impl Vector {
-    fn parts(&self) -> RequestParts {
-        let mut headers = vec![
-            ("Host".to_owned(), self.host.clone()),
-            ("Date".to_owned(), self.date.clone()),
-            (
-                "v-c-merchant-id".to_owned(),
-                self.v_c_merchant_id_header.clone(),
-            ),
-            ("Signature".to_owned(), self.signature_header.clone()),
-        ];
-        if let Some(digest) = &self.digest_header {
-            headers.push(("Digest".to_owned(), digest.clone()));
-            headers.push((
-                "Content-Type".to_owned(),
-                "application/json;charset=utf-8".to_owned(),
-            ));
-        }
-        RequestParts {
-            method: self.method.clone(),
-            target: self.request_target.clone(),
-            headers,
-            body: self.body.clone().unwrap_or_default().into_bytes(),
-        }
-    }
-
-    fn config(&self) -> EmulatorConfig {
-        let owner = self
-            .portfolio_id
-            .clone()
-            .unwrap_or_else(|| self.v_c_merchant_id_header.clone());
-        EmulatorConfig::with_credential(EmulatorCredential::new(
-            &self.key_id,
-            &self.shared_secret_base64,
-            owner,
-            self.portfolio_id.is_some(),
-        ))
-    }
-
-    fn now(&self) -> SystemTime {
-        httpdate::parse_http_date(&self.date).unwrap()
-    }
-
-    fn verify(&self, parts: &RequestParts) -> Result<mpos_emulator::Verified, Rejection> {
-        verify(parts, &self.config(), self.now())
-    }
-}
+use mpos_emulator::{Rejection, SIGNED_HEADERS, SIGNED_HEADERS_GET};
+use sdk_vectors::Vector;
 
 fn vectors() -> Vec<Vector> {
-    let text = include_str!("vectors/http-signature-lifecycle.json");
-    let all = serde_json::from_str::<Vectors>(text).unwrap().vectors;
-    assert_eq!(all.len(), 4, "the vector file changed");
-    all
+    sdk_vectors::load(include_str!("vectors/http-signature-lifecycle.json"), 4)
 }
 
 fn get_vector() -> Vector {

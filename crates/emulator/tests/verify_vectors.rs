@@ -1,87 +1,18 @@
 //! The verifier against requests signed by the official SDK, and against every kind of tampering.
 
 mod common;
+mod sdk_vectors;
 
 use std::collections::BTreeSet;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use mpos_emulator::{
     verify, EmulatorConfig, EmulatorCredential, MerchantPolicy, Rejection, RequestParts,
 };
-use serde::Deserialize;
-
-#[derive(Deserialize)]
-struct Vectors {
-    vectors: Vec<Vector>,
-}
-
-#[derive(Deserialize, Clone)]
-struct Vector {
-    name: String,
-    method: String,
-    host: String,
-    date: String,
-    request_target: String,
-    v_c_merchant_id_header: String,
-    portfolio_id: Option<String>,
-    key_id: String,
-    shared_secret_base64: String,
-    body: Option<String>,
-    digest_header: Option<String>,
-    signature_header: String,
-}
-
-impl Vector {
-    fn parts(&self) -> RequestParts {
-        let mut headers = vec![
-            ("Host".to_owned(), self.host.clone()),
-            ("Date".to_owned(), self.date.clone()),
-            (
-                "Content-Type".to_owned(),
-                "application/json;charset=utf-8".to_owned(),
-            ),
-            (
-                "v-c-merchant-id".to_owned(),
-                self.v_c_merchant_id_header.clone(),
-            ),
-            ("Signature".to_owned(), self.signature_header.clone()),
-        ];
-        if let Some(digest) = &self.digest_header {
-            headers.push(("Digest".to_owned(), digest.clone()));
-        }
-        RequestParts {
-            method: self.method.clone(),
-            target: self.request_target.clone(),
-            headers,
-            body: self.body.clone().unwrap_or_default().into_bytes(),
-        }
-    }
-
-    fn config(&self) -> EmulatorConfig {
-        let owner = self
-            .portfolio_id
-            .clone()
-            .unwrap_or_else(|| self.v_c_merchant_id_header.clone());
-        EmulatorConfig::with_credential(EmulatorCredential::new(
-            &self.key_id,
-            &self.shared_secret_base64,
-            owner,
-            self.portfolio_id.is_some(),
-        ))
-    }
-
-    fn now(&self) -> SystemTime {
-        httpdate::parse_http_date(&self.date).unwrap()
-    }
-
-    fn verify(&self, parts: &RequestParts) -> Result<mpos_emulator::Verified, Rejection> {
-        verify(parts, &self.config(), self.now())
-    }
-}
+use sdk_vectors::Vector;
 
 fn all_vectors() -> Vec<Vector> {
-    let text = include_str!("vectors/http-signature.json");
-    serde_json::from_str::<Vectors>(text).unwrap().vectors
+    sdk_vectors::load(include_str!("vectors/http-signature.json"), 8)
 }
 
 fn post_vectors() -> Vec<Vector> {
