@@ -240,6 +240,9 @@ def pytest_runtest_makereport(item, call):
     if report.when == "call" and report.failed and session is not None:
         try:
             session.save_screenshot(str(SHOTS / f"FAILED-{item.name}.png"))
+        except WebDriverException:
+            pass
+        try:
             shown = session.execute_script(
                 "const app = document.getElementById('app');"
                 "return app ? app.innerText : document.body.innerText;")

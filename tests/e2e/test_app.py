@@ -147,12 +147,13 @@ def open_profile_settings(driver, name):
     """Opens Settings and the profile named `name`, and waits until its form and merchants are shown (as a
     person would before reaching for them: a click sent earlier can land on the page before it re-renders)."""
     click(driver, "open-settings")
-    for item in wait(driver, lambda d: find_all(d, "settings-profile-item"), "the profile list in settings"):
-        if item.get_attribute("data-name") == name:
-            item.click()
-            break
-    else:
-        raise AssertionError(f"no profile {name!r} in settings")
+
+    def pick(d):
+        items = [i for i in find_all(d, "settings-profile-item") if i.get_attribute("data-name") == name]
+        if items:
+            items[0].click()
+        return bool(items)
+    wait(driver, pick, f"no profile {name!r} in settings")
 
     def shown(d):
         current = [i.get_attribute("data-name") for i in find_all(d, "settings-profile-item")

@@ -98,8 +98,13 @@ const scenes = {
     $('download-button').click();
     await sleep(50);
     (await el('merchant-combobox')).focus();
+    const now = Date.now();
+    const shown = ($('profile-picker') || {}).value || ($('profile-name') || {}).textContent;
+    mock.codesMade.push({ profile: shown, environment: 'test', cybersourceMerchantId: 'acme_store_042', count: 5,
+      generatedAt: new Date(now - 3600000).toISOString(), expiresAt: new Date(now + 82800000).toISOString() });
     (await el('open-history')).click();
     await el('history-row');
+    await el('history-codes-row');
   },
   async codes() {
     (await el('mode-codes')).click();

@@ -27,7 +27,8 @@
 //   History       history-all-profiles, history-format, history-row (data-key-id), history-status,
 //                 history-exported, history-merchant-id, history-copy-merchant-id,
 //                 history-generated, history-expires, history-copy-secret, history-copy-snippet,
-//                 history-download, history-forget
+//                 history-download, history-forget, history-codes, history-codes-row (data-mid),
+//                 history-codes-count, history-codes-until
 //   Settings      settings-profile-item (data-name), settings-add-profile, settings-profile-name,
 //                 settings-environment, settings-custom-url, settings-key-id, settings-org-id,
 //                 settings-auth-type (sharedSecret|certificate), settings-p12-choose, settings-p12-path

@@ -29,7 +29,7 @@ export function codesHistory() {
     try {
       const records = (await api.historyCodes(profile)) || [];
       el.hidden = !records.length;
-      body.replaceChildren(h('div', { class: 'table-wrap' }, h('table', { class: 'codes-history-table' },
+      body.replaceChildren(h('div', { class: 'table-wrap' }, h('table', { class: 'codes-history-table', 'aria-labelledby': 'history-codes-title' },
         h('thead', {}, h('tr', {},
           h('th', { scope: 'col' }, 'Merchant'),
           h('th', { scope: 'col', class: 'num' }, 'Codes'),

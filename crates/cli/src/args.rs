@@ -49,7 +49,7 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Make one-time device activation codes (Acceptance Devices app, iOS Tap to Pay) for merchants.
     ActivationCodes(ActivationCodesArgs),
-    /// List the generated keys kept in the history (never their secrets).
+    /// List the generated keys kept in the history (never their secrets), then the activation codes made.
     #[command(after_help = "Example:\n  mpos-keygen history --profile acme --format json")]
     History(HistoryArgs),
     /// After a key is issued: check its status at Cybersource, delete it, replace it.
@@ -264,10 +264,10 @@ pub enum HistoryFormat {
 /// `mpos-keygen history …`
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
-    /// Only the keys generated with this profile.
+    /// Only the keys and codes made with this profile.
     #[arg(long, value_name = "P")]
     pub profile: Option<String>,
-    /// How to list them.
+    /// How to list them; json lists the keys only (an array, as scripts expect).
     #[arg(long, value_enum, default_value_t = HistoryFormat::Text)]
     pub format: HistoryFormat,
 }

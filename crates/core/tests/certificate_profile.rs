@@ -7,34 +7,18 @@ use mpos_kms::{KmsError, SecretString};
 use mpos_store::config::{AuthMethod, Profile, Settings};
 use mpos_store::keychain::{profile_account, MemoryStore, SecretStore};
 use mpos_store::paths::Paths;
-use p12_keystore::{Certificate, KeyStore, KeyStoreEntry, PrivateKey, PrivateKeyChain};
-use rcgen::{CertificateParams, DistinguishedName, DnType, DnValue, KeyPair, PKCS_RSA_SHA256};
+use mpos_test_certificates::{make, Spec};
 use std::path::Path;
 use std::sync::Arc;
 
 const PASSWORD: &str = "p12-password-for-tests";
 const MID: &str = "cert_shop_1";
 
-/// A self-signed certificate `CN=<cn>, serialNumber=<serial>` and a `.p12` holding it with its key.
+/// A certificate `CN=<cn>, serialNumber=<serial>` and a `.p12` holding it with its key.
 fn certificate_and_p12(cn: &str, serial: &str) -> (Vec<u8>, Vec<u8>) {
-    let key = KeyPair::generate_for(&PKCS_RSA_SHA256).unwrap();
-    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    let mut name = DistinguishedName::new();
-    name.push(DnType::CommonName, cn);
-    name.push(
-        DnType::CustomDnType(vec![2, 5, 4, 5]),
-        DnValue::PrintableString(serial.try_into().unwrap()),
-    );
-    params.distinguished_name = name;
-    let der = params.self_signed(&key).unwrap().der().to_vec();
-    let chain = PrivateKeyChain::new(
-        b"1".as_slice(),
-        PrivateKey::from_der(&key.serialize_der()).unwrap(),
-        [Certificate::from_der(&der).unwrap()],
-    );
-    let mut store = KeyStore::new();
-    store.add_entry(cn, KeyStoreEntry::PrivateKeyChain(chain));
-    (der, store.writer(PASSWORD).write().unwrap())
+    let cert = make(&Spec::valid(cn, serial), 0);
+    let p12 = cert.p12(PASSWORD);
+    (cert.der, p12)
 }
 
 fn certificate_profile(environment: &str, p12_path: &Path) -> Profile {

@@ -49,18 +49,26 @@ impl Vault {
         history.append(&events)
     }
 
-    /// Every record of codes made, oldest first, for one profile or all.
+    /// Every record of codes made, newest first (a batch in the order it was asked for), for one profile
+    /// (named in any case, as for keys) or all.
     pub fn codes_history(&self, profile: Option<&str>) -> Result<Vec<CodesRecord>, StoreError> {
         let _lock = self.history.lock()?;
-        Ok(self
+        let mut records: Vec<CodesRecord> = self
             .history
             .read()?
             .into_iter()
             .filter_map(|e| match e {
-                Event::CodesMade(r) if profile.is_none_or(|p| p == r.profile) => Some(r),
+                Event::CodesMade(r)
+                    if profile.is_none_or(|p| p.to_lowercase() == r.profile.to_lowercase()) =>
+                {
+                    Some(r)
+                }
                 _ => None,
             })
-            .collect())
+            .collect();
+        // Stable: the lines of one batch share their time and keep the order they were written in.
+        records.sort_by(|a, b| b.generated_at.cmp(&a.generated_at));
+        Ok(records)
     }
 }
 
@@ -354,7 +362,11 @@ mod tests {
             expires_at: "2026-12-03T11:00:00Z".into(),
         };
         vault.record_codes(std::slice::from_ref(&record)).unwrap();
-        assert_eq!(vault.codes_history(Some("Shop")).unwrap(), vec![record]);
+        assert_eq!(
+            vault.codes_history(Some("Shop")).unwrap(),
+            vec![record.clone()]
+        );
+        assert_eq!(vault.codes_history(Some("shop")).unwrap(), vec![record]);
         assert!(vault.codes_history(Some("Other")).unwrap().is_empty());
         // Key history is untouched by code lines.
         assert!(vault.list(None).unwrap().is_empty());
@@ -363,5 +375,38 @@ mod tests {
             line.starts_with(r#"{"event":"codesMade","profile":"Shop""#),
             "{line}"
         );
+    }
+
+    #[test]
+    fn codes_are_listed_newest_first_and_a_batch_in_its_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = Vault::new(&Paths::at(dir.path()), Arc::new(MemoryStore::default()));
+        let at = |mid: &str, time: &str| CodesRecord {
+            profile: "Shop".into(),
+            environment: "test".into(),
+            cybersource_merchant_id: mid.into(),
+            count: 1,
+            generated_at: time.into(),
+            expires_at: "2026-12-04T00:00:00Z".into(),
+        };
+        vault
+            .record_codes(&[at("first", "2026-12-02T09:00:00Z")])
+            .unwrap();
+        vault
+            .record_codes(&[
+                at("b1", "2026-12-02T11:00:00Z"),
+                at("b2", "2026-12-02T11:00:00Z"),
+            ])
+            .unwrap();
+        vault
+            .record_codes(&[at("second", "2026-12-02T10:00:00Z")])
+            .unwrap();
+        let order: Vec<String> = vault
+            .codes_history(None)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.cybersource_merchant_id)
+            .collect();
+        assert_eq!(order, ["b1", "b2", "second", "first"]);
     }
 }

@@ -72,19 +72,16 @@ impl<'a> Spec<'a> {
     }
 }
 
-/// Key generation is slow: two RSA keys per test binary, shared by every certificate.
+/// Key generation is slow: at most two RSA keys per test binary, each made when first asked for and shared
+/// by every certificate.
 pub fn key(which: usize) -> KeyPair {
-    static KEYS: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
-    let keys = KEYS.get_or_init(|| {
-        (0..2)
-            .map(|_| {
-                KeyPair::generate_for(&PKCS_RSA_SHA256)
-                    .expect("RSA key")
-                    .serialize_der()
-            })
-            .collect()
+    static KEYS: [OnceLock<Vec<u8>>; 2] = [OnceLock::new(), OnceLock::new()];
+    let der = KEYS[which].get_or_init(|| {
+        KeyPair::generate_for(&PKCS_RSA_SHA256)
+            .expect("RSA key")
+            .serialize_der()
     });
-    KeyPair::try_from(keys[which].as_slice()).expect("stored key")
+    KeyPair::try_from(der.as_slice()).expect("stored key")
 }
 
 /// A self-signed certificate for `spec`, with key number `which` (0 or 1).

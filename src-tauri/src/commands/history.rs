@@ -37,12 +37,9 @@ pub async fn history_codes(
     state: State<'_, AppState>,
     profile: Option<String>,
 ) -> CmdResult<Vec<CodesRecord>> {
-    let mut records = state
+    state
         .keygen
         .vault()
         .codes_history(profile.as_deref())
-        .map_err(payload)?;
-    // Stable: the lines of one batch share their time and keep the file's order.
-    records.sort_by(|a, b| b.generated_at.cmp(&a.generated_at));
-    Ok(records)
+        .map_err(payload)
 }

@@ -28,10 +28,8 @@ pub fn run(args: HistoryArgs) -> Result<i32, CliError> {
             } else {
                 output::stdout(&table(&rows(&entries)))?;
             }
-            let mut codes = keygen.vault().codes_history(args.profile.as_deref())?;
+            let codes = keygen.vault().codes_history(args.profile.as_deref())?;
             if !codes.is_empty() {
-                // Stable: the lines of one batch share their time and keep their order.
-                codes.sort_by(|a, b| b.generated_at.cmp(&a.generated_at));
                 let gap = if entries.is_empty() { "" } else { "\n" };
                 output::stdout(&format!(
                     "{gap}Activation codes made (the codes themselves are not kept):\n{}",

@@ -378,4 +378,13 @@ fn no_code_is_left_in_the_log_history_or_config() {
         "{table}"
     );
     assert!(made.iter().all(|c| !table.contains(c.as_str())));
+
+    // The profile may be named in any case, as for keys.
+    let cased = home
+        .cmd()
+        .args(["history", "--profile", "CODES-SCAN"])
+        .output()
+        .unwrap();
+    assert_code(&cased, 0);
+    assert_eq!(stdout(&cased), table);
 }

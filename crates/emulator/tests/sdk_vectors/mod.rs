@@ -18,8 +18,6 @@ struct Vectors {
 #[derive(Deserialize, Clone)]
 pub struct Vector {
     pub name: String,
-    /// The activation-codes file has POSTs only and leaves the method out.
-    #[serde(default = "post")]
     pub method: String,
     pub host: String,
     pub date: String,
@@ -31,10 +29,6 @@ pub struct Vector {
     pub body: Option<String>,
     pub digest_header: Option<String>,
     pub signature_header: String,
-}
-
-fn post() -> String {
-    "POST".into()
 }
 
 /// The vectors of one file, which must hold `expected` of them (a changed file is noticed).
