@@ -8,7 +8,7 @@ use crate::error::StoreError;
 use crate::export::csv_row;
 use crate::history::{Event, History};
 use crate::secret_buf::SecretBuf;
-use crate::vault::Vault;
+use crate::vault::{of_profile, Vault};
 use mpos_kms::SecretString;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -58,11 +58,7 @@ impl Vault {
             .read()?
             .into_iter()
             .filter_map(|e| match e {
-                Event::CodesMade(r)
-                    if profile.is_none_or(|p| p.to_lowercase() == r.profile.to_lowercase()) =>
-                {
-                    Some(r)
-                }
+                Event::CodesMade(r) if of_profile(&r.profile, profile) => Some(r),
                 _ => None,
             })
             .collect();

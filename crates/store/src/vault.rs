@@ -225,7 +225,7 @@ impl Vault {
             .into_iter()
             .map(|r| r.entry)
             .filter(|e| e.forgotten_at.is_none())
-            .filter(|e| profile.is_none_or(|p| e.profile.to_lowercase() == p.to_lowercase()))
+            .filter(|e| of_profile(&e.profile, profile))
             .collect();
         entries.sort_by(|a, b| b.generated_at.cmp(&a.generated_at));
         Ok(entries)
@@ -407,6 +407,12 @@ fn report_failures(keys: &[IssuedKey], write_failed: Option<&StoreError>) -> Kee
         kept: Vec::new(),
         not_kept,
     }
+}
+
+/// Whether a history line of `name` is asked for: every line without a profile, else the one named in any
+/// case (keys and codes alike).
+pub(crate) fn of_profile(name: &str, wanted: Option<&str>) -> bool {
+    wanted.is_none_or(|p| p.to_lowercase() == name.to_lowercase())
 }
 
 pub(crate) fn not_in_history(key_id: &str) -> StoreError {
