@@ -103,13 +103,13 @@ export function mount(root, ctx) {
   deleteSelected.addEventListener('click', () => act(chosen(), deleteKeys, deleteSelected));
   replaceSelected.addEventListener('click', () => act(chosen(), replaceKeys, replaceSelected));
 
+  const shownProfile = () => (all.input.checked ? null : profile.name);
+
   async function load() {
     errors.clear();
     list.setAttribute('aria-busy', 'true');
-    const which = all.input.checked ? null : profile.name;
-    codes.load(which);
     try {
-      const entries = await api.historyList(which);
+      const entries = await api.historyList(shownProfile());
       render(entries || []);
     } catch (e) {
       list.replaceChildren();
@@ -210,7 +210,9 @@ export function mount(root, ctx) {
         forget));
   }
 
-  all.input.addEventListener('change', () => { allProfiles = all.input.checked; load(); });
+  // Key actions reload the keys only: they never change the codes made.
+  all.input.addEventListener('change', () => { allProfiles = all.input.checked; load(); codes.load(shownProfile()); });
   load();
+  codes.load(shownProfile());
   return { focus: () => view.querySelector('h1').focus() };
 }
