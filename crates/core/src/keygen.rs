@@ -244,8 +244,14 @@ impl Keygen {
                 }),
             }
         }
+        let waiting = std::time::Instant::now();
+        let keep = !issued.is_empty() && remember.decide();
+        log::debug!(
+            "timing: keychain check, after the request {:.1} ms",
+            ms_since(waiting)
+        );
         let keeping = std::time::Instant::now();
-        let (stored_ids, storage_warning) = if !issued.is_empty() && remember.decide() {
+        let (stored_ids, storage_warning) = if keep {
             self.keep(&issued, conn)
         } else {
             (HashSet::new(), None)

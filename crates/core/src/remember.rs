@@ -5,7 +5,7 @@
 //! connecting to D-Bus, opening a Secret Service session) takes as long as the request itself, and need not
 //! wait for it: the check runs on a thread of its own while the request is in flight.
 
-use mpos_store::keychain::{profile_account, SecretStore};
+use mpos_store::keychain::SecretStore;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::thread::{self, JoinHandle};
 
@@ -42,8 +42,8 @@ impl Remember {
     }
 }
 
-/// A read of a keychain entry that need not exist, started on its own thread; it tells whether the
-/// keychain answers, and leaves its connection open for the write that follows.
+/// Whether the keychain can keep keys, asked on its own thread; on Linux it leaves the Secret Service
+/// session open for the write that follows.
 pub struct KeychainCheck {
     running: Mutex<Option<JoinHandle<Result<(), String>>>>,
     answer: OnceLock<Result<(), String>>,
@@ -55,13 +55,10 @@ impl KeychainCheck {
         let spawned = thread::Builder::new()
             .name("keychain-check".into())
             .spawn(move || {
-                secrets
-                    .get(&profile_account("mpos-keygen reachability check"))
-                    .map(drop)
-                    .map_err(|e| {
-                        log::debug!("keychain not reachable, keys will not be kept: {e}");
-                        e.to_string()
-                    })
+                secrets.reach().map_err(|e| {
+                    log::debug!("keychain not reachable, keys will not be kept: {e}");
+                    e.to_string()
+                })
             });
         let check = Self {
             running: Mutex::new(None),

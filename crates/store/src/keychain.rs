@@ -18,10 +18,19 @@ pub use crate::os_keychain::{OsKeychain, KEYCHAIN_TIMEOUT};
 pub trait SecretStore: Send + Sync {
     /// Stores (or replaces) the secret of `account`.
     fn set(&self, account: &str, secret: &SecretString) -> Result<(), StoreError>;
+    /// Stores the secret of an account that has none yet (a new batch's, named by a fresh UUID): a
+    /// keychain may skip looking for an entry to replace.
+    fn add(&self, account: &str, secret: &SecretString) -> Result<(), StoreError> {
+        self.set(account, secret)
+    }
     /// Reads the secret of `account`; `None` when there is none.
     fn get(&self, account: &str) -> Result<Option<SecretString>, StoreError>;
     /// Deletes the secret of `account`; deleting one that does not exist is not an error.
     fn delete(&self, account: &str) -> Result<(), StoreError>;
+    /// Checks that secrets can be kept, without reading any (on Linux: a session and a default keyring).
+    fn reach(&self) -> Result<(), StoreError> {
+        self.get("profile:mpos-keygen reachability check").map(drop)
+    }
     /// A name to show users, e.g. "Secret Service (GNOME Keyring / KWallet)".
     fn name(&self) -> String;
 }

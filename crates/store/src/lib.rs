@@ -14,11 +14,17 @@ pub mod export;
 mod history;
 pub mod keychain;
 pub mod merchants;
+#[cfg(not(all(unix, not(target_os = "macos"))))]
+mod native_keyring;
 mod os_keychain;
 pub mod paths;
 pub mod privacy;
 pub mod profiles;
 mod secret_buf;
+#[cfg(all(unix, not(target_os = "macos")))]
+mod secret_service;
+#[cfg(all(unix, not(target_os = "macos")))]
+mod secret_transfer;
 pub mod timestamp;
 pub mod vault;
 

@@ -1,21 +1,22 @@
-//! The OS keychain through `keyring` 4: Secret Service on Linux, Keychain on macOS, Credential Manager
-//! on Windows.
+//! The OS keychain: Secret Service on Linux (our own client, [`crate::secret_service`]), Keychain on macOS
+//! and Credential Manager on Windows (through `keyring`, [`crate::native_keyring`]).
 //!
-//! keyring's v1 layer opens the platform's store once per process and installs it as keyring-core's
-//! default store; we take that store, check that it is the native one (not keyring-core's mock or
-//! sample store), and build every entry in it directly. Every call runs on a helper thread with a
-//! timeout: a locked keychain can wait on a prompt forever, and a D-Bus without a keyring daemon can
-//! hang for minutes.
+//! Every call runs on a helper thread with a timeout: a locked keychain can wait on a prompt forever, and
+//! a D-Bus without a keyring daemon can hang for minutes. The platform's words for what went wrong are
+//! put into variants a caller can act on here, once for every platform.
 
 use crate::error::StoreError;
 use crate::keychain::SecretStore;
-use crate::paths::APP_ID;
-use keyring_core::{CredentialStore, Entry, Error};
 use mpos_kms::SecretString;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, OnceLock};
+use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::Duration;
+
+#[cfg(not(all(unix, not(target_os = "macos"))))]
+use crate::native_keyring as platform;
+#[cfg(all(unix, not(target_os = "macos")))]
+use crate::secret_service as platform;
 
 /// How long one keychain call may take before it is reported as `KeychainTimeout`.
 pub const KEYCHAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -54,12 +55,12 @@ impl OsKeychain {
 
     /// Reaches the keychain without reading anything, to report problems early (e.g. at start-up).
     pub fn check(&self) -> Result<(), StoreError> {
-        self.run(|_| Ok(()))
+        self.run(platform::reach)
     }
 
     fn run<T: Send + 'static>(
         &self,
-        op: impl FnOnce(&Arc<CredentialStore>) -> Result<T, StoreError> + Send + 'static,
+        op: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         if ABANDONED.load(Ordering::SeqCst) >= MAX_ABANDONED {
             return Err(timeout_error(self.timeout));
@@ -70,7 +71,7 @@ impl OsKeychain {
         let spawned = thread::Builder::new()
             .name("keychain".into())
             .spawn(move || {
-                let result = native_store().and_then(|store| op(&store));
+                let result = op();
                 let _ = tx.send(result);
                 if thread_state
                     .compare_exchange(RUNNING, FINISHED, Ordering::SeqCst, Ordering::SeqCst)
@@ -107,44 +108,27 @@ impl SecretStore for OsKeychain {
     fn set(&self, account: &str, secret: &SecretString) -> Result<(), StoreError> {
         let account = checked_account(account)?;
         let secret = secret.clone();
-        self.run(move |store| {
-            let entry = entry_in(store, &account)?;
-            entry
-                .set_password(secret.expose())
-                .map_err(|e| map_error(&e, &account))
-        })
+        self.run(move || platform::set(&account, &secret))
+    }
+
+    fn add(&self, account: &str, secret: &SecretString) -> Result<(), StoreError> {
+        let account = checked_account(account)?;
+        let secret = secret.clone();
+        self.run(move || platform::add(&account, &secret))
     }
 
     fn get(&self, account: &str) -> Result<Option<SecretString>, StoreError> {
         let account = checked_account(account)?;
-        self.run(move |store| {
-            let entry = entry_in(store, &account)?;
-            match entry.get_password() {
-                Ok(value) => Ok(Some(SecretString::new(value))),
-                Err(Error::NoEntry) => Ok(None),
-                Err(e) => Err(map_error(&e, &account)),
-            }
-        })
+        self.run(move || platform::get(&account))
     }
 
     fn delete(&self, account: &str) -> Result<(), StoreError> {
         let account = checked_account(account)?;
-        self.run(move |store| {
-            let entry = entry_in(store, &account)?;
-            match entry.delete_credential() {
-                Ok(()) | Err(Error::NoEntry) => Ok(()),
-                // Duplicates (e.g. made by another tool) are all removed: deleting means gone.
-                Err(Error::Ambiguous(entries)) => {
-                    entries
-                        .iter()
-                        .try_for_each(|e| match e.delete_credential() {
-                            Ok(()) | Err(Error::NoEntry) => Ok(()),
-                            Err(err) => Err(map_error(&err, &account)),
-                        })
-                }
-                Err(e) => Err(map_error(&e, &account)),
-            }
-        })
+        self.run(move || platform::delete(&account))
+    }
+
+    fn reach(&self) -> Result<(), StoreError> {
+        self.check()
     }
 
     fn name(&self) -> String {
@@ -161,105 +145,14 @@ fn checked_account(account: &str) -> Result<String, StoreError> {
     Ok(account.to_string())
 }
 
-fn entry_in(store: &Arc<CredentialStore>, account: &str) -> Result<Entry, StoreError> {
-    Entry::new_in_store(store, APP_ID, account).map_err(|e| map_error(&e, account))
-}
-
-/// The platform's store, once it is known to be the native one.
-fn native_store() -> Result<Arc<CredentialStore>, StoreError> {
-    static NATIVE: OnceLock<Arc<CredentialStore>> = OnceLock::new();
-    if let Some(store) = NATIVE.get() {
-        return Ok(store.clone());
-    }
-    if let Err(e) = keyring::Entry::store_status() {
-        return Err(unavailable(&e.to_string()));
-    }
-    let store =
-        keyring_core::get_default_store().ok_or_else(|| unavailable("no default store was set"))?;
-    let vendor = store.vendor();
-    if !is_native(&vendor) {
-        return Err(StoreError::KeychainUnavailable(format!(
-            "This program is set up to keep secrets in \"{vendor}\" instead of the OS keychain, which would \
-             lose them when it ends. Please report this as a bug."
-        )));
-    }
-    Ok(NATIVE.get_or_init(|| store).clone())
-}
-
-#[cfg(all(
-    unix,
-    not(any(target_os = "macos", target_os = "ios", target_os = "android"))
-))]
-fn is_native(vendor: &str) -> bool {
-    vendor.contains("Secret Service")
-}
-
-#[cfg(not(all(
-    unix,
-    not(any(target_os = "macos", target_os = "ios", target_os = "android"))
-)))]
-fn is_native(vendor: &str) -> bool {
-    !(vendor.starts_with("Mock") || vendor.starts_with("Sample"))
-}
-
-/// Maps a keyring error to the variant a caller can act on, with the platform's words as detail.
-fn map_error(err: &Error, account: &str) -> StoreError {
-    match err {
-        Error::NoStorageAccess(e) => {
-            let detail = e.to_string();
-            if detail.contains("result not returned") {
-                // secret-service's NoResult: there is no default collection (no login keyring yet).
-                unavailable(&format!("the Secret Service has no default keyring; {detail}"))
-            } else if no_logon_session(&detail) {
-                unavailable(&detail)
-            } else if detail.to_lowercase().contains("lock") {
-                locked(&detail)
-            } else {
-                denied(&detail)
-            }
-        }
-        Error::PlatformFailure(e) => classify_platform(&e.to_string()),
-        Error::NoDefaultStore => unavailable("no keychain store could be opened"),
-        Error::TooLong(what, limit) => {
-            let advice = if what.contains("password") || what.contains("secret") {
-                "Check that only the secret was pasted, without extra text."
-            } else {
-                "Use a shorter profile name."
-            };
-            StoreError::KeychainEntryTooLong(format!(
-                "The {what} of keychain entry \"{account}\" is longer than {} accepts (at most {limit}). \
-                 {advice}",
-                keychain_name()
-            ))
-        }
-        Error::Invalid(what, reason) => {
-            StoreError::InvalidInput(format!("{} refused the {what}: {reason}.", keychain_name()))
-        }
-        Error::BadEncoding(_) => StoreError::Keychain(format!(
-            "Keychain entry \"{account}\" does not hold text. Delete it with {} and save the secret again.",
-            manager_app()
-        )),
-        Error::Ambiguous(items) => StoreError::Keychain(format!(
-            "{} keychain entries are called \"{account}\". Delete the extra ones with {} and try again.",
-            items.len(),
-            manager_app()
-        )),
-        Error::NoEntry => StoreError::NotFound(format!("No keychain entry \"{account}\".")),
-        other => StoreError::Keychain(format!(
-            "{} failed ({other}). Try again; if it keeps failing, restart the computer.",
-            keychain_name()
-        )),
-    }
-}
-
 /// Windows' ERROR_NO_SUCH_LOGON_SESSION: a service account, a scheduled task or a remote session without
 /// a loaded user profile has no Credential Manager.
-fn no_logon_session(detail: &str) -> bool {
+pub(crate) fn no_logon_session(detail: &str) -> bool {
     let t = detail.to_lowercase();
     t.contains("logon session") || t.contains("0x80070520") || t.contains("(os error 1312)")
 }
 
-fn classify_platform(detail: &str) -> StoreError {
+pub(crate) fn classify_platform(detail: &str) -> StoreError {
     let t = detail.to_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| t.contains(w));
     if has(&[
@@ -363,23 +256,23 @@ mod words {
         owns the credentials and try again.";
 }
 
-fn keychain_name() -> &'static str {
+pub(crate) fn keychain_name() -> &'static str {
     words::NAME
 }
 
-fn manager_app() -> &'static str {
+pub(crate) fn manager_app() -> &'static str {
     words::MANAGER
 }
 
-fn unavailable(detail: &str) -> StoreError {
+pub(crate) fn unavailable(detail: &str) -> StoreError {
     StoreError::KeychainUnavailable(format!("{} (Details: {detail}.)", words::UNAVAILABLE))
 }
 
-fn locked(detail: &str) -> StoreError {
+pub(crate) fn locked(detail: &str) -> StoreError {
     StoreError::KeychainLocked(format!("{} (Details: {detail}.)", words::LOCKED))
 }
 
-fn denied(detail: &str) -> StoreError {
+pub(crate) fn denied(detail: &str) -> StoreError {
     StoreError::KeychainDenied(format!("{} (Details: {detail}.)", words::DENIED))
 }
 
@@ -401,15 +294,6 @@ mod tests {
         for (text, code) in cases {
             assert_eq!(classify_platform(text).code(), code, "{text}");
         }
-        // Windows' ERROR_NO_SUCH_LOGON_SESSION (1312), as the Credential Manager store reports it.
-        let no_session = Error::NoStorageAccess(Box::new(std::io::Error::from_raw_os_error(1312)));
-        assert_eq!(
-            map_error(&no_session, "profile:x").code(),
-            "keychain_unavailable"
-        );
-        let too_long = map_error(&Error::TooLong("target name".into(), 32767), "profile:x");
-        assert_eq!(too_long.code(), "keychain_entry_too_long");
-        assert!(too_long.to_string().contains("shorter"));
     }
 
     #[test]
@@ -423,15 +307,5 @@ mod tests {
         assert!(timeout_error(Duration::from_secs(10))
             .to_string()
             .contains("10 s"));
-    }
-
-    #[test]
-    fn mock_and_sample_stores_are_not_native() {
-        assert!(!is_native(
-            "Mock store, https://crates.io/crates/keyring-core"
-        ));
-        assert!(!is_native(
-            "Sample store, https://crates.io/crates/keyring-core"
-        ));
     }
 }

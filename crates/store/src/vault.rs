@@ -133,16 +133,18 @@ impl Vault {
         }
         // One keychain write per entry; if any fails, the ones written are taken back: all or none.
         let mut accounts: Vec<String> = Vec::new();
+        let writing = std::time::Instant::now();
         for chunk in usable.chunks(KEYS_PER_ENTRY) {
             let account = batch_account(&uuid::Uuid::new_v4().to_string());
             let stored = batch::encode(chunk.iter().map(|k| (k.key_id.as_str(), &k.secret)))
-                .and_then(|secret| self.secrets.set(&account, &secret));
+                .and_then(|secret| self.secrets.add(&account, &secret));
             if let Err(e) = stored {
                 self.delete_entries(&accounts);
                 return Ok(report_failures(keys, Some(&e)));
             }
             accounts.push(account);
         }
+        log::debug!("timing: keychain write {:.1} ms", ms(writing));
         let mut report = report_failures(keys, None);
         let generated_at = now_rfc3339();
         report.kept = usable
@@ -160,10 +162,12 @@ impl Vault {
                 }))
             })
             .collect();
+        let appending = std::time::Instant::now();
         let appended = self
             .history
             .lock()
             .and_then(|_lock| self.history.append(&events));
+        log::debug!("timing: history append {:.1} ms", ms(appending));
         if let Err(e) = appended {
             // Nothing lists these keys, so nobody else can have touched the entries since we wrote them.
             self.delete_entries(&accounts);
@@ -445,6 +449,10 @@ fn entry_for(
 }
 
 /// A key id shortened for messages (logs and messages never show a full key id).
+fn ms(since: std::time::Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1000.0
+}
+
 pub(crate) fn short(key_id: &str) -> String {
     let head: String = key_id.chars().take(8).collect();
     if head.len() < key_id.len() {
