@@ -201,7 +201,7 @@ def invoke(driver, command, args=None):
     """Calls a command from the page as the UI would; returns ("ok", value) or ("error", reason)."""
     return driver.execute_async_script("""
         const [command, args, done] = arguments;
-        window.__TAURI__.core.invoke(command, args || {})
+        window.__TAURI_INTERNALS__.invoke(command, args || {})
           .then((v) => done(['ok', v]), (e) => done(['error', typeof e === 'string' ? e : JSON.stringify(e)]));
     """, command, args)
 

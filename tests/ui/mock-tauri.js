@@ -66,7 +66,7 @@
   document.addEventListener('securitypolicyviolation', (e) => mock.csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));
 
   function emit(event, payload) {
-    for (const handler of listeners.get(event) || []) handler({ event, id: 0, payload });
+    for (const handler of (listeners.get(event) || new Map()).values()) handler({ event, id: 0, payload });
   }
 
   function profile(name) {
@@ -280,21 +280,31 @@
     app_quit: () => { mock.quit = true; },
   };
 
-  window.__TAURI__ = {
-    core: {
-      async invoke(cmd, args = {}) {
-        mock.calls.push({ cmd, args: clone(args) });
-        const handler = commands[cmd];
-        if (!handler) throw `command ${cmd} not found`;
-        return handler(args);
-      },
+  // Tauri's page internals, as api.js calls them (withGlobalTauri is off): invoke, and the event plugin's
+  // listen/unlisten with callbacks registered through transformCallback.
+  const callbacks = new Map();
+  window.__TAURI_INTERNALS__ = {
+    transformCallback(fn) {
+      const id = callbacks.size + 1;
+      callbacks.set(id, fn);
+      return id;
     },
-    event: {
-      async listen(event, handler) {
-        if (!listeners.has(event)) listeners.set(event, new Set());
-        listeners.get(event).add(handler);
-        return () => listeners.get(event).delete(handler);
-      },
+    async invoke(cmd, args = {}) {
+      if (cmd === 'plugin:event|listen') {
+        if (!listeners.has(args.event)) listeners.set(args.event, new Map());
+        listeners.get(args.event).set(args.handler, callbacks.get(args.handler));
+        return args.handler;
+      }
+      if (cmd === 'plugin:event|unlisten') return undefined;
+      mock.calls.push({ cmd, args: clone(args) });
+      const handler = commands[cmd];
+      if (!handler) throw `command ${cmd} not found`;
+      return handler(args);
+    },
+  };
+  window.__TAURI_EVENT_PLUGIN_INTERNALS__ = {
+    unregisterListener(event, id) {
+      if (listeners.has(event)) listeners.get(event).delete(id);
     },
   };
 }());

@@ -22,6 +22,25 @@ chrome() {
 }
 base="http://127.0.0.1:$port/tests/ui/index.html"
 
+echo "== the first screen's modules are preloaded (ui/index.html), no more and no fewer"
+python3 - "$root/ui" <<'PY'
+import re, sys
+from pathlib import Path
+ui = Path(sys.argv[1])
+static_import = re.compile(r"^import[^;]*?from '\./([a-z-]+\.js)';", re.M | re.S)
+seen, todo = set(), ["app.js"]
+while todo:
+    name = todo.pop()
+    if name not in seen:
+        seen.add(name)
+        todo += static_import.findall((ui / "js" / name).read_text())
+preloaded = set(re.findall(r'<link rel="modulepreload" href="js/([a-z-]+\.js)">', (ui / "index.html").read_text()))
+missing, extra = sorted(seen - {"app.js"} - preloaded), sorted(preloaded - seen)
+if missing or extra:
+    sys.exit(f"ui/index.html: add modulepreload links for {missing}, remove those for {extra}")
+print(f"ok {len(preloaded)} modules preloaded")
+PY
+
 echo "== behaviour checks"
 result=$(chrome --dump-dom "$base?scene=check&delay=100" | python3 -c '
 import sys, re, html

@@ -20,9 +20,11 @@ function normalise(e) {
   return new ApiError('error', 'Something went wrong.', e == null ? '' : String(e));
 }
 
-function tauri() {
-  const t = window.__TAURI__;
-  if (!t || !t.core || !t.event) {
+// Tauri's page internals, called the way @tauri-apps/api calls them (core.invoke, event.listen). So the
+// page needs no `withGlobalTauri`: that bundle is 41 KB of script, parsed before the first screen.
+function internals() {
+  const t = window.__TAURI_INTERNALS__;
+  if (!t || !t.invoke || !t.transformCallback) {
     throw new ApiError('no_backend', 'This window only works inside the mPOS Key Generator app.', '');
   }
   return t;
@@ -30,7 +32,7 @@ function tauri() {
 
 async function call(command, args) {
   try {
-    return await tauri().core.invoke(command, args);
+    return await internals().invoke(command, args);
   } catch (e) {
     throw normalise(e);
   }
@@ -39,7 +41,14 @@ async function call(command, args) {
 // Resolves to a function that stops listening.
 export async function listen(event, handler) {
   try {
-    return await tauri().event.listen(event, (e) => handler(e.payload));
+    const t = internals();
+    const eventId = await t.invoke('plugin:event|listen', {
+      event, target: { kind: 'Any' }, handler: t.transformCallback((e) => handler(e.payload)),
+    });
+    return async () => {
+      window.__TAURI_EVENT_PLUGIN_INTERNALS__.unregisterListener(event, eventId);
+      await t.invoke('plugin:event|unlisten', { event, eventId });
+    };
   } catch (e) {
     throw normalise(e);
   }
