@@ -133,7 +133,7 @@ impl Fail {
 }
 
 /// Runs `op` on this process's session, opening it first if needed; a session the service no longer knows
-/// is opened again once.
+/// (restarted, connection lost) is dropped and opened again, once.
 fn with_session<T>(
     account: &str,
     op: impl Fn(&Session) -> Result<T, Fail>,
@@ -157,7 +157,11 @@ fn with_session<T>(
     };
     let attempt = || -> Result<T, Fail> {
         let session = current()?;
-        op(&session).inspect_err(|_| forget(&session))
+        op(&session).inspect_err(|fail| {
+            if fail.stale() {
+                forget(&session);
+            }
+        })
     };
     match attempt() {
         Err(fail) if fail.stale() => attempt(),
@@ -166,18 +170,33 @@ fn with_session<T>(
     .map_err(|fail| fail.into_store_error(account))
 }
 
+/// One method call to the Secret Service and its answer.
+fn call<B, R>(
+    bus: &Connection,
+    path: &str,
+    interface: &str,
+    method: &str,
+    body: &B,
+) -> Result<R, Fail>
+where
+    B: serde::Serialize + zbus::zvariant::DynamicType,
+    R: for<'d> zbus::zvariant::DynamicDeserialize<'d>,
+{
+    Ok(bus
+        .call_method(Some(BUS_NAME), path, Some(interface), method, body)?
+        .body()
+        .deserialize()?)
+}
+
 /// Opens an encrypted session: our public value out, the service's back, one key both sides agree on.
 fn open_session(bus: &Connection, ours: &KeyPair) -> Result<(OwnedObjectPath, SessionKey), Fail> {
-    let (theirs, path): (OwnedValue, OwnedObjectPath) = bus
-        .call_method(
-            Some(BUS_NAME),
-            SERVICE_PATH,
-            Some(SERVICE),
-            "OpenSession",
-            &(ALGORITHM, Value::from(ours.public())),
-        )?
-        .body()
-        .deserialize()?;
+    let (theirs, path): (OwnedValue, OwnedObjectPath) = call(
+        bus,
+        SERVICE_PATH,
+        SERVICE,
+        "OpenSession",
+        &(ALGORITHM, Value::from(ours.public())),
+    )?;
     let theirs: Vec<u8> = theirs
         .try_into()
         .map_err(|_| Fail::Broken("the Secret Service sent no session key".into()))?;
@@ -187,16 +206,7 @@ fn open_session(bus: &Connection, ours: &KeyPair) -> Result<(OwnedObjectPath, Se
 
 /// The path of the collection with the alias `default`; `None` when there is none (no login keyring).
 fn read_default_alias(bus: &Connection) -> Result<Option<OwnedObjectPath>, Fail> {
-    let path: OwnedObjectPath = bus
-        .call_method(
-            Some(BUS_NAME),
-            SERVICE_PATH,
-            Some(SERVICE),
-            "ReadAlias",
-            &("default",),
-        )?
-        .body()
-        .deserialize()?;
+    let path: OwnedObjectPath = call(bus, SERVICE_PATH, SERVICE, "ReadAlias", &("default",))?;
     Ok((path.as_str() != "/").then_some(path))
 }
 
@@ -247,11 +257,7 @@ impl Session {
         B: serde::Serialize + zbus::zvariant::DynamicType,
         R: for<'d> zbus::zvariant::DynamicDeserialize<'d>,
     {
-        Ok(self
-            .bus
-            .call_method(Some(BUS_NAME), path, Some(interface), method, body)?
-            .body()
-            .deserialize()?)
+        call(&self.bus, path, interface, method, body)
     }
 
     /// The collection new items go to: the one with the alias `default` (the login keyring).
