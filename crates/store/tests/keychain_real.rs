@@ -6,7 +6,10 @@
 
 mod common;
 
-use common::{any_file_contains, key, result_of, run_child, secret_ref, unique, CHILD_TASK};
+use common::{
+    any_file_contains, key, result_of, run_child, run_child_in_own_keyring, secret_ref,
+    secret_tool_count, unique, CHILD_TASK,
+};
 use mpos_kms::{Environment, IssuedKey, SecretString};
 use mpos_store::keychain::{key_account, profile_account, OsKeychain, SecretStore};
 use mpos_store::{AuthMethod, ConfigStore, Paths, Profile, Vault, APP_ID};
@@ -32,19 +35,6 @@ fn secret_tool_lookup(account: &str) -> Option<String> {
 fn secret_tool_batch(account: &str) -> Option<BTreeMap<String, String>> {
     let text = secret_tool_lookup(account)?;
     Some(serde_json::from_str(&text).expect("a batch entry holds a JSON object"))
-}
-
-/// How many items of our service `secret-tool search --all` finds for `account`.
-fn secret_tool_count(account: &str) -> usize {
-    let out = Command::new("secret-tool")
-        .args(["search", "--all", "service", APP_ID, "username", account])
-        .output()
-        .expect("secret-tool (libsecret-tools) is installed");
-    // One `[/org/freedesktop/secrets/collection/…]` header per item; never print the output (secrets).
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| l.starts_with("[/"))
-        .count()
 }
 
 /// A vault in `root` on the real keychain.
@@ -231,24 +221,11 @@ fn a_bus_that_never_answers_times_out_instead_of_hanging() {
 
 #[test]
 fn a_locked_keyring_says_to_unlock_it() {
-    // A keyring daemon of its own, so locking it cannot disturb the other tests.
-    let (data, runtime) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let exe = std::env::current_exe().unwrap();
-    let script = format!(
-        "echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; \
-         secret-tool lock --collection=login >/dev/null 2>&1; \
-         exec '{}' --exact child_process_entry --nocapture --test-threads=1",
-        exe.display()
+    let stdout = run_child_in_own_keyring(
+        "secret-tool lock --collection=login >/dev/null 2>&1;",
+        "call",
+        &[("OP", "set")],
     );
-    let out = Command::new("timeout")
-        .args(["60", "dbus-run-session", "--", "bash", "-c", &script])
-        .env("XDG_DATA_HOME", data.path())
-        .env("XDG_RUNTIME_DIR", runtime.path())
-        .env(CHILD_TASK, "call")
-        .env("OP", "set")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
     let result = result_of(&stdout);
     // GNOME Keyring answers a locked collection with an unlock prompt; headless, the prompt is dismissed.
     assert!(

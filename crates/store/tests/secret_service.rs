@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{result_of, unique, CHILD_TASK};
+use common::{result_of, run_child_in_own_keyring, secret_tool_count, unique, CHILD_TASK};
 use mpos_kms::SecretString;
 use mpos_store::keychain::{batch_account, profile_account, OsKeychain, SecretStore};
 use mpos_store::APP_ID;
@@ -38,17 +38,6 @@ fn secret_tool_store(account: &str, extra: &str, secret: &str) {
         .write_all(secret.as_bytes())
         .unwrap();
     assert!(child.wait().unwrap().success());
-}
-
-fn secret_tool_count(account: &str) -> usize {
-    let out = Command::new("secret-tool")
-        .args(["search", "--all", "service", APP_ID, "username", account])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| l.starts_with("[/"))
-        .count()
 }
 
 /// Child tasks, run in a D-Bus session of their own; a no-op in the normal run.
@@ -157,25 +146,6 @@ fn items_made_by_other_tools_are_read_replaced_and_deleted() {
 
 #[test]
 fn a_keyring_daemon_that_restarts_is_reached_again() {
-    let (data, runtime) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let exe = std::env::current_exe().unwrap();
-    let script = format!(
-        "echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; \
-         exec '{}' --exact child_process_entry --nocapture --test-threads=1",
-        exe.display()
-    );
-    let out = Command::new("timeout")
-        .args(["60", "dbus-run-session", "--", "bash", "-c", &script])
-        .env("XDG_DATA_HOME", data.path())
-        .env("XDG_RUNTIME_DIR", runtime.path())
-        .env(CHILD_TASK, "survive-restart")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        result_of(&stdout),
-        "Ok(Some(\"before\"))/Ok(())",
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run_child_in_own_keyring("", "survive-restart", &[]);
+    assert_eq!(result_of(&out), "Ok(Some(\"before\"))/Ok(())", "{out}");
 }

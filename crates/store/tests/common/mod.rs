@@ -47,6 +47,55 @@ pub fn run_child(test_name: &str, task: &str, envs: &[(&str, String)]) -> String
     stdout
 }
 
+/// Re-runs this test binary's `child_process_entry` with `CHILD_TASK=task` and `envs` in a D-Bus session and
+/// GNOME Keyring of its own (unlocked, password `pw`), after the shell commands `then`: what it does to its
+/// keyring cannot disturb the other tests. Returns stdout, with stderr after it.
+pub fn run_child_in_own_keyring(then: &str, task: &str, envs: &[(&str, &str)]) -> String {
+    let (data, runtime) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let script = format!(
+        "echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; {then} \
+         exec '{}' --exact child_process_entry --nocapture --test-threads=1",
+        exe.display()
+    );
+    let mut cmd = Command::new("timeout");
+    cmd.args(["60", "dbus-run-session", "--", "bash", "-c", &script])
+        .env("XDG_DATA_HOME", data.path())
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .env(CHILD_TASK, task);
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let out = cmd
+        .output()
+        .expect("dbus-run-session (package dbus) is installed");
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// How many items of our service `secret-tool search --all` finds for `account`.
+pub fn secret_tool_count(account: &str) -> usize {
+    let out = Command::new("secret-tool")
+        .args([
+            "search",
+            "--all",
+            "service",
+            mpos_store::APP_ID,
+            "username",
+            account,
+        ])
+        .output()
+        .expect("secret-tool (libsecret-tools) is installed");
+    // One `[/org/freedesktop/secrets/collection/…]` header per item; never print the output (secrets).
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with("[/"))
+        .count()
+}
+
 /// The value after `RESULT:` in a child's output.
 pub fn result_of(stdout: &str) -> String {
     stdout
