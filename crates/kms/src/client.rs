@@ -236,7 +236,7 @@ impl KmsClient {
             }
         };
         // Plain HTTP (the demo emulator, tests) never does TLS: not loading the trust store saves about
-        // 3 ms, a third of a CLI run. Every request of this client goes to `endpoint`'s host, and redirects
+        // 3 ms of every CLI run. Every request of this client goes to `endpoint`'s host, and redirects
         // are refused, so no HTTPS URL can come up later; through a proxy, TLS may still be needed.
         if endpoint.scheme() == "http" && !via_proxy {
             builder = builder.tls_certs_only([]);

@@ -29,7 +29,8 @@ pub trait SecretStore: Send + Sync {
     fn delete(&self, account: &str) -> Result<(), StoreError>;
     /// Checks that secrets can be kept, without reading any (on Linux: a session and a default keyring).
     fn reach(&self) -> Result<(), StoreError> {
-        self.get("profile:mpos-keygen reachability check").map(drop)
+        self.get(&profile_account("mpos-keygen reachability check"))
+            .map(drop)
     }
     /// A name to show users, e.g. "Secret Service (GNOME Keyring / KWallet)".
     fn name(&self) -> String;

@@ -5,6 +5,7 @@
 //! sample store), and build every entry in it directly.
 
 use crate::error::StoreError;
+use crate::keychain::profile_account;
 use crate::os_keychain::{
     classify_platform, denied, keychain_name, locked, manager_app, no_logon_session, unavailable,
 };
@@ -13,9 +14,10 @@ use keyring_core::{CredentialStore, Entry, Error};
 use mpos_kms::SecretString;
 use std::sync::{Arc, OnceLock};
 
-/// Makes sure the platform's store opens.
+/// Makes sure the keychain answers: a read of an entry that need not exist. Opening the store contacts
+/// nothing here, but a read meets a locked Keychain or a session without Credential Manager.
 pub(crate) fn reach() -> Result<(), StoreError> {
-    native_store().map(drop)
+    get(&profile_account("mpos-keygen reachability check")).map(drop)
 }
 
 /// Stores the secret of `account`, replacing the one it has.

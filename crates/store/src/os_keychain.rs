@@ -30,7 +30,7 @@ const RUNNING: u8 = 0;
 const FINISHED: u8 = 1;
 const GIVEN_UP: u8 = 2;
 
-/// The OS keychain, service [`APP_ID`]; no plaintext or in-memory fallback.
+/// The OS keychain, service [`APP_ID`](crate::paths::APP_ID); no plaintext or in-memory fallback.
 #[derive(Debug, Clone)]
 pub struct OsKeychain {
     timeout: Duration,

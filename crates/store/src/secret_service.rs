@@ -4,8 +4,8 @@
 //! Why not keyring's Secret Service store: opening its session took 13–21 ms of a 21 ms `generate` (two
 //! schoolbook exponentiations and proxies that fetch properties first), which a pipeline pays on every key.
 //! Here a session is one connection, one `OpenSession` and two fast exponentiations ([`secret_transfer`]),
-//! and later calls reuse it. The items are what keyring wrote: attributes `service` and `username`, in the
-//! default collection, so earlier entries are found and `secret-tool` and Seahorse see ours.
+//! and later calls reuse it. Items are found by the attributes keyring gave them (`service`, `username`), in
+//! the default collection, so earlier entries are found and `secret-tool` and Seahorse see ours.
 
 use crate::error::StoreError;
 use crate::os_keychain::{classify_platform, denied, keychain_name, manager_app, unavailable};
@@ -97,16 +97,14 @@ impl From<zbus::fdo::Error> for Fail {
 }
 
 impl Fail {
-    /// True when the session may have gone with the service (restarted, or the bus connection lost).
+    /// True when the session is gone with the service (restarted) or the connection is lost: opening
+    /// them again may help. Nothing else is retried (a second try could show a second unlock prompt).
     fn stale(&self) -> bool {
         match self {
             Fail::Bus(zbus::Error::InputOutput(_)) => true,
-            Fail::Bus(zbus::Error::MethodError(name, ..)) => matches!(
-                name.as_str(),
-                "org.freedesktop.DBus.Error.UnknownObject"
-                    | "org.freedesktop.DBus.Error.UnknownMethod"
-                    | "org.freedesktop.Secret.Error.NoSession"
-            ),
+            Fail::Bus(zbus::Error::MethodError(name, ..)) => {
+                name.as_str() == "org.freedesktop.Secret.Error.NoSession"
+            }
             _ => false,
         }
     }
@@ -132,15 +130,17 @@ impl Fail {
     }
 }
 
-/// Runs `op` on this process's session, opening it first if needed; a session the service no longer knows
-/// (restarted, connection lost) is dropped and opened again, once.
+/// Runs `op` on this process's session, opening it first if needed. A session the service no longer knows
+/// (restarted, connection lost) is dropped and `op` runs once more on a new one; a failure to open one is
+/// not retried.
 fn with_session<T>(
     account: &str,
     op: impl Fn(&Session) -> Result<T, Fail>,
 ) -> Result<T, StoreError> {
     static SHARED: Mutex<Option<Arc<Session>>> = Mutex::new(None);
+    // Held while opening, so that threads starting together share one session. A bus that never answers
+    // holds it too: the callers behind it time out (os_keychain.rs), as the first one does.
     let current = || -> Result<Arc<Session>, Fail> {
-        // Held while opening, so that threads starting together share one session.
         let mut shared = SHARED.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(session) = shared.as_ref() {
             return Ok(session.clone());
@@ -155,19 +155,17 @@ fn with_session<T>(
             *shared = None;
         }
     };
-    let attempt = || -> Result<T, Fail> {
+    let run = || -> Result<T, Fail> {
         let session = current()?;
-        op(&session).inspect_err(|fail| {
-            if fail.stale() {
+        match op(&session) {
+            Err(fail) if fail.stale() => {
                 forget(&session);
+                op(&*current()?)
             }
-        })
+            other => other,
+        }
     };
-    match attempt() {
-        Err(fail) if fail.stale() => attempt(),
-        other => other,
-    }
-    .map_err(|fail| fail.into_store_error(account))
+    run().map_err(|fail| fail.into_store_error(account))
 }
 
 /// One method call to the Secret Service and its answer.
@@ -224,20 +222,31 @@ impl Session {
         // Each step that waits on the bus runs beside one that does not, or beside another wait: the
         // session is on the critical path of every `generate` that keeps its keys.
         let (bus, ours) = thread::scope(|s| {
-            let pair = s.spawn(KeyPair::generate);
-            (Connection::session(), pair.join())
+            let pair = thread::Builder::new().spawn_scoped(s, KeyPair::generate);
+            let bus = Connection::session();
+            let ours = match pair {
+                Ok(pair) => pair
+                    .join()
+                    .unwrap_or_else(|_| Err("making the session key failed".into())),
+                // No thread to spare: the same work, one after the other.
+                Err(_) => KeyPair::generate(),
+            };
+            (bus, ours)
         });
         let bus = bus?;
-        let ours = ours
-            .unwrap_or_else(|_| Err("making the session key failed".into()))
-            .map_err(Fail::Broken)?;
+        let ours = ours.map_err(Fail::Broken)?;
         let (opened, alias) = thread::scope(|s| {
-            let alias = s.spawn(|| read_default_alias(&bus));
-            (open_session(&bus, &ours), alias.join())
+            let alias = thread::Builder::new().spawn_scoped(s, || read_default_alias(&bus));
+            let opened = open_session(&bus, &ours);
+            let alias = match alias {
+                Ok(alias) => alias.join().ok(),
+                Err(_) => None,
+            };
+            (opened, alias)
         });
         let (path, key) = opened?;
         let default_collection = OnceLock::new();
-        if let Ok(Ok(Some(path))) = alias {
+        if let Some(Ok(Some(path))) = alias {
             let _ = default_collection.set(path);
         }
         log::debug!(
@@ -353,7 +362,8 @@ impl Session {
     }
 
     /// Shows the service's prompt (e.g. "unlock your keyring") and waits for the user's answer; `/` means
-    /// none is needed. The caller's timeout bounds the wait.
+    /// none is needed. The caller stops waiting at its timeout (os_keychain.rs) and reports it; this thread
+    /// waits on, as keyring's did, so an answer given later still completes the call.
     fn prompt(&self, prompt: &OwnedObjectPath) -> Result<(), Fail> {
         if prompt.as_str() == "/" {
             return Ok(());

@@ -5,6 +5,9 @@
 //! PKCS#7 padding and a fresh IV. So no secret crosses the bus, or sits in the bus daemon's memory, in the
 //! clear. The exponentiations use num-bigint's Montgomery `modpow` with a short exponent (about 0.3 ms each;
 //! the secret-service crate's schoolbook loop took about 8 ms each, the largest part of a CLI run).
+//!
+//! The 16-byte key, our exponent and the AES key schedules are wiped when dropped; the big-number
+//! temporaries of the exponentiations (num-bigint) and HKDF's state are not.
 
 use aes::Aes128;
 use cbc::cipher::{block_padding::Pkcs7, BlockDecryptMut, BlockEncryptMut, KeyIvInit};

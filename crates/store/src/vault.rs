@@ -448,11 +448,12 @@ fn entry_for(
     }
 }
 
-/// A key id shortened for messages (logs and messages never show a full key id).
+/// Milliseconds since `since`, for the `--verbose` timing lines.
 fn ms(since: std::time::Instant) -> f64 {
     since.elapsed().as_secs_f64() * 1000.0
 }
 
+/// A key id shortened for messages (logs and messages never show a full key id).
 pub(crate) fn short(key_id: &str) -> String {
     let head: String = key_id.chars().take(8).collect();
     if head.len() < key_id.len() {
