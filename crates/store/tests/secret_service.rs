@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 /// Stores `secret` for `account` with libsecret's `secret-tool`, with one extra attribute so that two
 /// calls with different `extra` make two items (the same attributes would replace).
-fn secret_tool_store(account: &str, extra: &str, secret: &str) {
+fn secret_tool_store(account: &str, extra: &str, secret: &[u8]) {
     let mut child = Command::new("secret-tool")
         .args([
             "store",
@@ -31,12 +31,7 @@ fn secret_tool_store(account: &str, extra: &str, secret: &str) {
         .stdin(Stdio::piped())
         .spawn()
         .expect("secret-tool (libsecret-tools) is installed");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(secret.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(secret).unwrap();
     assert!(child.wait().unwrap().success());
 }
 
@@ -118,7 +113,7 @@ fn no_secret_crosses_the_bus_in_the_clear() {
 fn items_made_by_other_tools_are_read_replaced_and_deleted() {
     let kc = OsKeychain::new();
     let account = profile_account(&format!("from secret-tool {}", unique()));
-    secret_tool_store(&account, "1", "made elsewhere");
+    secret_tool_store(&account, "1", b"made elsewhere");
     assert_eq!(
         kc.get(&account).unwrap().unwrap().expose(),
         "made elsewhere"
@@ -131,17 +126,28 @@ fn items_made_by_other_tools_are_read_replaced_and_deleted() {
     assert_eq!(kc.get(&account).unwrap().unwrap().expose(), "ours now");
 
     // Two items for one account: reading names the problem and what to do; deleting removes both.
-    secret_tool_store(&account, "2", "a duplicate");
+    secret_tool_store(&account, "2", b"a duplicate");
     assert_eq!(secret_tool_count(&account), 2);
-    let e = kc.get(&account).unwrap_err();
-    assert_eq!(e.code(), "keychain_error");
-    assert!(
-        e.to_string().contains("2 keychain entries") && e.to_string().contains("Seahorse"),
-        "{e}"
-    );
+    for e in [
+        kc.get(&account).unwrap_err(),
+        kc.set(&account, &SecretString::new("which one?".into()))
+            .unwrap_err(),
+    ] {
+        assert_eq!(e.code(), "keychain_error");
+        assert!(
+            e.to_string().contains("2 keychain entries") && e.to_string().contains("Seahorse"),
+            "{e}"
+        );
+    }
     kc.delete(&account).unwrap();
     assert_eq!(secret_tool_count(&account), 0);
     assert!(kc.get(&account).unwrap().is_none());
+
+    // An item that holds bytes, not text, is named, not shown as garbage.
+    secret_tool_store(&account, "3", &[0xff, 0xfe, 0x00, 0x80]);
+    let e = kc.get(&account).unwrap_err();
+    assert!(e.to_string().contains("does not hold text"), "{e}");
+    kc.delete(&account).unwrap();
 }
 
 #[test]
