@@ -412,6 +412,7 @@ async function runChecks() {
   expect(calls('history_forget') === 1, 'Forget asks first, then calls history_forget');
   everyControlHasHook('history');
   expect(!mock.csp.length, `no CSP violations ${mock.csp.join(' | ')}`);
+  expect(!mock.misused.length, `event listeners added and removed as Tauri expects ${mock.misused.join(' | ')}`);
   expect(calls('app_ready') === 1, 'app_ready is reported once, whatever the user did after start-up');
   expect(document.documentElement.scrollWidth <= window.innerWidth, `no horizontal scroll (${document.documentElement.scrollWidth} > ${window.innerWidth})`);
 }

@@ -5,7 +5,8 @@
 //   theme=system|light|dark  settings.theme at start
 //   delay=MS               how long generate_keys takes (default 400)
 //   nokeychain=1           keys come back unstored, with a storageWarning
-// window.__mock exposes calls (every invoke), emit(event, payload), quit and csp (violations seen).
+// window.__mock exposes calls (every invoke), emit(event, payload), quit, csp (violations seen) and misused
+// (event listeners added or removed wrongly).
 (function () {
   const params = new URLSearchParams(window.location.search);
   const stateParam = params.get('state') || 'demo';
@@ -61,7 +62,7 @@
   db.active = db.profiles.length ? db.profiles[0].name : null;
 
   const listeners = new Map();
-  const mock = { calls: [], quit: false, csp: [], secretsReceived: 0, clipboard: null, emit, codesMade: db.codesMade };
+  const mock = { calls: [], quit: false, csp: [], misused: [], secretsReceived: 0, clipboard: null, emit, codesMade: db.codesMade };
   window.__mock = mock;
   document.addEventListener('securitypolicyviolation', (e) => mock.csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));
 
@@ -281,8 +282,9 @@
   };
 
   // Tauri's page internals, as api.js calls them (withGlobalTauri is off): invoke, and the event plugin's
-  // listen/unlisten with callbacks registered through transformCallback.
+  // listen/unlisten. As in Tauri, a listener's event id is not its callback's id, so mixing them up fails.
   const callbacks = new Map();
+  let eventIds = 1000;
   window.__TAURI_INTERNALS__ = {
     transformCallback(fn) {
       const id = callbacks.size + 1;
@@ -291,20 +293,24 @@
     },
     async invoke(cmd, args = {}) {
       if (cmd === 'plugin:event|listen') {
+        if (!callbacks.has(args.handler)) mock.misused.push(`listen with no callback ${args.handler}`);
+        const eventId = (eventIds += 1);
         if (!listeners.has(args.event)) listeners.set(args.event, new Map());
-        listeners.get(args.event).set(args.handler, callbacks.get(args.handler));
-        return args.handler;
+        listeners.get(args.event).set(eventId, callbacks.get(args.handler));
+        return eventId;
       }
-      if (cmd === 'plugin:event|unlisten') return undefined;
+      if (cmd === 'plugin:event|unlisten') {
+        if (!(listeners.get(args.event) || new Map()).delete(args.eventId)) {
+          mock.misused.push(`unlisten ${args.event} ${args.eventId}: no such listener`);
+        }
+        return undefined;
+      }
       mock.calls.push({ cmd, args: clone(args) });
       const handler = commands[cmd];
       if (!handler) throw `command ${cmd} not found`;
       return handler(args);
     },
   };
-  window.__TAURI_EVENT_PLUGIN_INTERNALS__ = {
-    unregisterListener(event, id) {
-      if (listeners.has(event)) listeners.get(event).delete(id);
-    },
-  };
+  // Tauri's own bookkeeping, which unlisten updates first; the mock keeps its listeners in `listeners`.
+  window.__TAURI_EVENT_PLUGIN_INTERNALS__ = { unregisterListener() {} };
 }());
