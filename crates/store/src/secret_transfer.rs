@@ -10,7 +10,7 @@
 //! temporaries of the exponentiations (num-bigint) and HKDF's state are not.
 
 use aes::Aes128;
-use cbc::cipher::{block_padding::Pkcs7, BlockDecryptMut, BlockEncryptMut, KeyIvInit};
+use cbc::cipher::{block_padding::Pkcs7, BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
 use hkdf::Hkdf;
 use num_bigint::BigUint;
 use sha2::Sha256;
@@ -83,8 +83,8 @@ impl SessionKey {
     pub(crate) fn encrypt(&self, plain: &[u8]) -> Result<(Vec<u8>, Vec<u8>), String> {
         let mut iv = [0u8; 16];
         getrandom::fill(&mut iv).map_err(|e| format!("no random numbers from the OS: {e}"))?;
-        let sealed = cbc::Encryptor::<Aes128>::new(self.0.as_ref().into(), &iv.into())
-            .encrypt_padded_vec_mut::<Pkcs7>(plain);
+        let sealed = cbc::Encryptor::<Aes128>::new((&*self.0).into(), &iv.into())
+            .encrypt_padded_vec::<Pkcs7>(plain);
         Ok((iv.to_vec(), sealed))
     }
 
@@ -93,8 +93,8 @@ impl SessionKey {
         let iv: [u8; 16] = iv
             .try_into()
             .map_err(|_| "the Secret Service sent a secret with a malformed IV".to_string())?;
-        cbc::Decryptor::<Aes128>::new(self.0.as_ref().into(), &iv.into())
-            .decrypt_padded_vec_mut::<Pkcs7>(sealed)
+        cbc::Decryptor::<Aes128>::new((&*self.0).into(), &iv.into())
+            .decrypt_padded_vec::<Pkcs7>(sealed)
             .map(Zeroizing::new)
             .map_err(|_| "the Secret Service sent a secret that does not decrypt".to_string())
     }
