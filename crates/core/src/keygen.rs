@@ -9,11 +9,11 @@ use mpos_kms::{Environment, IssuedKey, KeyOutcome, SecretString};
 use mpos_store::config::{AuthMethod, Config, ConfigStore, Profile};
 use mpos_store::keychain::{profile_account, OsKeychain, SecretStore};
 use mpos_store::paths::Paths;
+/// The store's clock helpers, used here and by the app and CLI: one definition of each.
+pub use mpos_store::timestamp::{ms_since, now_rfc3339};
 use mpos_store::vault::Vault;
 use std::collections::HashSet;
 use std::sync::Arc;
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 
 /// The name the demo profile is created with.
 pub const DEMO_PROFILE: &str = "Demo (offline)";
@@ -324,17 +324,4 @@ fn dedupe(mids: &[String]) -> Vec<String> {
         .map(|m| m.trim().to_string())
         .filter(|m| seen.insert(m.clone()))
         .collect()
-}
-
-/// Milliseconds since `start`, for the `--verbose` timing lines.
-pub fn ms_since(start: std::time::Instant) -> f64 {
-    start.elapsed().as_secs_f64() * 1000.0
-}
-
-/// Now, as RFC 3339 UTC without fractions.
-pub fn now_rfc3339() -> String {
-    let now = OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .unwrap_or_else(|_| OffsetDateTime::now_utc());
-    now.format(&Rfc3339).unwrap_or_default()
 }

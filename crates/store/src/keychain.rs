@@ -29,8 +29,7 @@ pub trait SecretStore: Send + Sync {
     fn delete(&self, account: &str) -> Result<(), StoreError>;
     /// Checks that secrets can be kept, without reading any (on Linux: a session and a default keyring).
     fn reach(&self) -> Result<(), StoreError> {
-        self.get(&profile_account("mpos-keygen reachability check"))
-            .map(drop)
+        self.get(&reachability_account()).map(drop)
     }
     /// A name to show users, e.g. "Secret Service (GNOME Keyring / KWallet)".
     fn name(&self) -> String;
@@ -39,6 +38,11 @@ pub trait SecretStore: Send + Sync {
 /// The account of a profile's shared secret, or `.p12` password: `profile:<name>`.
 pub fn profile_account(name: &str) -> String {
     format!("profile:{name}")
+}
+
+/// An account no entry has, read to learn whether the keychain answers.
+pub(crate) fn reachability_account() -> String {
+    profile_account("mpos-keygen reachability check")
 }
 
 /// The account of one generated key kept before batches: `key:<keyId>` (now only read and forgotten).

@@ -5,7 +5,7 @@
 //! sample store), and build every entry in it directly.
 
 use crate::error::StoreError;
-use crate::keychain::profile_account;
+use crate::keychain::reachability_account;
 use crate::os_keychain::{
     classify_platform, denied, keychain_name, locked, manager_app, no_logon_session, unavailable,
 };
@@ -17,7 +17,7 @@ use std::sync::{Arc, OnceLock};
 /// Makes sure the keychain answers: a read of an entry that need not exist. Opening the store contacts
 /// nothing here, but a read meets a locked Keychain or a session without Credential Manager.
 pub(crate) fn reach() -> Result<(), StoreError> {
-    get(&profile_account("mpos-keygen reachability check")).map(drop)
+    get(&reachability_account()).map(drop)
 }
 
 /// Stores the secret of `account`, replacing the one it has.

@@ -11,6 +11,7 @@ use crate::error::StoreError;
 use crate::os_keychain::{classify_platform, denied, keychain_name, manager_app, unavailable};
 use crate::paths::APP_ID;
 use crate::secret_transfer::{KeyPair, SessionKey, ALGORITHM};
+use crate::timestamp::ms_since;
 use mpos_kms::SecretString;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -249,10 +250,7 @@ impl Session {
         if let Some(Ok(Some(path))) = alias {
             let _ = default_collection.set(path);
         }
-        log::debug!(
-            "timing: keychain session {:.1} ms",
-            started.elapsed().as_secs_f64() * 1000.0
-        );
+        log::debug!("timing: keychain session {:.1} ms", ms_since(started));
         Ok(Self {
             bus,
             path,

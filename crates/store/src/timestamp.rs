@@ -1,4 +1,4 @@
-//! UTC timestamps in the two shapes the store writes.
+//! UTC timestamps in the two shapes the store writes, and the milliseconds of `--verbose` timing lines.
 
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
@@ -28,6 +28,11 @@ pub(crate) fn now_compact() -> String {
         "[year][month][day]T[hour][minute][second]Z"
     ))
     .unwrap_or_else(|_| now.unix_timestamp().to_string())
+}
+
+/// Milliseconds since `start`, for the `--verbose` timing lines.
+pub fn ms_since(start: std::time::Instant) -> f64 {
+    start.elapsed().as_secs_f64() * 1000.0
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use crate::error::StoreError;
 use crate::history::{replay, Event, History, Kept};
 use crate::keychain::{batch_account, key_account, SecretStore};
 use crate::paths::Paths;
-use crate::timestamp::now_rfc3339;
+use crate::timestamp::{ms_since, now_rfc3339};
 use mpos_kms::{Environment, IssuedKey, ProviderMode, SecretString};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -144,7 +144,7 @@ impl Vault {
             }
             accounts.push(account);
         }
-        log::debug!("timing: keychain write {:.1} ms", ms(writing));
+        log::debug!("timing: keychain write {:.1} ms", ms_since(writing));
         let mut report = report_failures(keys, None);
         let generated_at = now_rfc3339();
         report.kept = usable
@@ -167,7 +167,7 @@ impl Vault {
             .history
             .lock()
             .and_then(|_lock| self.history.append(&events));
-        log::debug!("timing: history append {:.1} ms", ms(appending));
+        log::debug!("timing: history append {:.1} ms", ms_since(appending));
         if let Err(e) = appended {
             // Nothing lists these keys, so nobody else can have touched the entries since we wrote them.
             self.delete_entries(&accounts);
@@ -446,11 +446,6 @@ fn entry_for(
         deleted_at: None,
         deleted_by: None,
     }
-}
-
-/// Milliseconds since `since`, for the `--verbose` timing lines.
-fn ms(since: std::time::Instant) -> f64 {
-    since.elapsed().as_secs_f64() * 1000.0
 }
 
 /// A key id shortened for messages (logs and messages never show a full key id).
