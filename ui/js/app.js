@@ -51,23 +51,32 @@ import { installShortcuts } from './shortcuts.js';
 import { statusLine } from './status.js';
 import { session, profiles, activeProfile } from './state.js';
 import { applyTheme } from './theme.js';
-import * as welcome from './welcome.js';
 import * as generate from './generate.js';
 
-// The first screen's views; history and settings (with the profile form and merchant list) are imported
-// once it is painted, so the first screen never waits for them.
-const VIEWS = { welcome: welcome.mount, main: generate.mount };
-const LATER_VIEWS = { history: () => import('./history.js'), settings: () => import('./settings.js') };
+// The usual first screen's view; the others (the first run's welcome, history, settings with the profile
+// form and merchant list) are imported when first shown, so that screen never waits for them.
+const VIEWS = { main: generate.mount };
+const LATER_VIEWS = {
+  welcome: () => import('./welcome.js'),
+  history: () => import('./history.js'),
+  settings: () => import('./settings.js'),
+};
+// What the main view imports on first use (a key's result card, the batch and activation-code panes).
+const LATER_PARTS = ['./result-card.js', './batch.js', './activation.js'];
 
-// The rest of the start, once the first screen is painted: the other views, and the whole state (which
-// profiles have a secret stored: the first screen's state does not ask the keychain). Settings waits for it.
+async function loadView(name) {
+  if (!VIEWS[name]) VIEWS[name] = (await LATER_VIEWS[name]()).mount;
+}
+
+// The rest of the start, once the first screen is painted: the other views and parts, and the whole state
+// (which profiles have a secret stored: the first screen's state does not ask the keychain). Settings
+// waits for it.
 let later = null;
 function startLater() {
   later = later || Promise.all([
     stateIsWhole ? null : refresh(),
-    ...Object.entries(LATER_VIEWS).map(async ([name, load]) => {
-      if (!VIEWS[name]) VIEWS[name] = (await load()).mount;
-    }),
+    ...Object.keys(LATER_VIEWS).map(loadView),
+    ...LATER_PARTS.map((part) => import(part)),
   ]);
   later.catch(() => { later = null; });
   return later;
@@ -145,11 +154,10 @@ async function switchProfile(name) {
 
 function go(name, opts = {}) {
   const target = name === 'main' && !profiles().length ? 'welcome' : name;
-  if (!VIEWS[target] || (target === 'settings' && !stateIsWhole)) {
-    // Asked for before the rest of the start ended (a very quick click): go there once it has.
-    startLater().then(() => go(name, opts), (e) => pageErrors.show(e));
-    return;
-  }
+  // Settings asked for before the rest of the start ended (a very quick click), or a view not loaded yet:
+  // go there once it is. The promise returned then ends when the view is shown.
+  const waitFor = target === 'settings' && !stateIsWhole ? startLater() : !VIEWS[target] && loadView(target);
+  if (waitFor) return waitFor.then(() => go(name, opts), (e) => pageErrors.show(e));
   if (current.unmount) current.unmount();
   pageErrors.clear();
   content.replaceChildren();
@@ -225,7 +233,7 @@ async function boot() {
     const start = startState();
     if (start) useState(start);
     else await refresh();
-    go('main');
+    await go('main');
     reportReadyAfterPaint();
   } catch (e) {
     pageErrors.show(e);

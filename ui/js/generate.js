@@ -5,12 +5,16 @@ import { h, busy, checkbox } from './dom.js';
 import { credentialWarnings, errorSlot, warningBlock } from './errors.js';
 import { icon } from './icons.js';
 import { merchantCombobox } from './combobox.js';
-import { resultCard } from './result-card.js';
-import { batchPane } from './batch.js';
-import { codesPane } from './activation.js';
 import { providerBadge } from './keys.js';
 import { say } from './status.js';
 import { session, activeProfile, merchantLabel } from './state.js';
+
+// Not on the first screen, so imported on first use (app.js fetches them once that screen is painted).
+const later = {
+  resultCard: () => import('./result-card.js'),
+  batch: () => import('./batch.js'),
+  codes: () => import('./activation.js'),
+};
 
 export function mount(root, ctx) {
   const profile = activeProfile();
@@ -39,7 +43,7 @@ export function mount(root, ctx) {
   const pickerField = h('div', { class: 'field' },
     h('label', { htmlFor: combo.input.id }, 'Merchant'), combo.el);
   const toggle = checkbox('Several merchants…', session.batchMode, { testid: 'batch-toggle' });
-  const modes = modeSwitch(() => showMode());
+  const modes = modeSwitch(() => show());
 
   const single = singlePane(profile);
   let batch = null;
@@ -47,33 +51,44 @@ export function mount(root, ctx) {
   const pane = h('div', { class: 'pane' });
   view.append(modes.el, pickerField, toggle.el, pane);
 
-  function showMode() {
+  // Each switch of mode or batch may wait for its pane's module; only the latest one is shown, and none
+  // once the view is gone.
+  let turn = 0;
+  let gone = false;
+  async function showMode() {
+    const mine = ++turn;
     const codesMode = session.mode === 'codes';
     pickerField.hidden = session.batchMode;
     if (codes) codes.unmount();
     codes = null;
     if (codesMode) {
+      const { codesPane } = await later.codes();
+      if (mine !== turn || gone) return;
       codes = codesPane(profile, { batchMode: session.batchMode, pickSingle: () => session.selectedMid });
       pane.replaceChildren(codes.el);
     } else if (session.batchMode) {
+      const { batchPane } = await later.batch();
+      if (mine !== turn || gone) return;
       batch = batch || batchPane(profile);
       pane.replaceChildren(batch.el);
     } else {
       pane.replaceChildren(single.el);
     }
   }
+  const show = () => showMode().catch((e) => ctx.showError(e));
   toggle.input.addEventListener('change', () => {
     session.batchMode = toggle.input.checked;
-    showMode();
+    show();
   });
-  showMode();
+  show();
 
-  const current = () => codes || (session.batchMode ? batch : single);
+  // null while the pane's module is still on its way.
+  const current = () => (session.mode === 'codes' ? codes : session.batchMode ? batch : single);
   return {
-    generate: () => current().generate(),
-    download: () => current().download(),
+    generate: () => { const pane = current(); if (pane) pane.generate(); },
+    download: () => { const pane = current(); if (pane) pane.download(); },
     focus: () => (session.batchMode ? toggle.input : combo.input).focus(),
-    unmount: () => { if (batch) batch.unmount(); if (codes) codes.unmount(); },
+    unmount: () => { gone = true; if (batch) batch.unmount(); if (codes) codes.unmount(); },
   };
 }
 
@@ -83,9 +98,10 @@ function singlePane(profile) {
   const resultSlot = h('div', { class: 'result-slot' });
   let card = null;
 
-  function showResult() {
+  async function showResult() {
     const last = session.lastResult;
-    card = last && last.key ? resultCard(last.key) : null;
+    const { resultCard } = last && last.key ? await later.resultCard() : {};
+    card = resultCard ? resultCard(last.key) : null;
     resultSlot.replaceChildren();
     if (last && last.warning) resultSlot.append(warningBlock(last.warning));
     if (last) resultSlot.append(...credentialWarnings(last.warnings));
@@ -105,7 +121,7 @@ function singlePane(profile) {
         const key = (res.keys || [])[0];
         if (key) {
           session.lastResult = { profile: profile.name, key, warning: res.storageWarning, warnings: res.warnings };
-          showResult();
+          await showResult();
           const label = merchantLabel(profile, mid);
           say(`Key generated for ${label || mid}.`);
         } else {
@@ -118,7 +134,7 @@ function singlePane(profile) {
   }
 
   button.addEventListener('click', generate);
-  showResult();
+  showResult().catch((e) => errors.show(e));
   const el = h('div', { class: 'single' },
     h('div', { class: 'action-row' }, button, providerBadge(profile)),
     errors.el,

@@ -3,7 +3,6 @@
 // secret passes through the webview's clipboard).
 import { isDialogOpen } from './dialog.js';
 import { copyField } from './keys.js';
-import { copyCodes } from './activation.js';
 import { errorBlock } from './errors.js';
 
 export function installShortcuts(getView, back) {
@@ -27,8 +26,10 @@ export function installShortcuts(getView, back) {
       const el = document.activeElement;
       if (el && el.dataset && el.dataset.codeIndex && !hasOwnSelection(el)) {
         // An activation code: copied through the backend too, so the clipboard is cleared as usual.
+        // activation.js is loaded already: it drew the code.
         e.preventDefault();
-        copyCodes(el.dataset.codeBatch, el.dataset.codeMid, Number(el.dataset.codeIndex), (err) => showNear(el, err));
+        import('./activation.js').then(({ copyCodes }) => copyCodes(el.dataset.codeBatch, el.dataset.codeMid,
+          Number(el.dataset.codeIndex), (err) => showNear(el, err)));
         return;
       }
       if (!el || !el.dataset || !el.dataset.copyField || hasOwnSelection(el)) return;
