@@ -24,6 +24,7 @@ use crate::paths::Paths;
 use crate::timestamp::{ms_since, now_rfc3339};
 use mpos_kms::{Environment, IssuedKey, ProviderMode, SecretString};
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -260,19 +261,30 @@ impl Vault {
         })
     }
 
-    /// Records that these keys were exported now, in one append.
-    ///
-    /// The history is not read first: replaying it ignores ids it holds no key for, so checking them here
-    /// would only cost a read of the whole file on every export (one `generate` per key in a pipeline).
-    pub fn mark_exported<S: AsRef<str>>(&self, key_ids: &[S]) -> Result<(), StoreError> {
-        if key_ids.is_empty() {
-            return Ok(());
-        }
+    /// Records that these keys were exported now; ids not in the vault are skipped. Returns how many
+    /// were marked.
+    pub fn mark_exported<S: AsRef<str>>(&self, key_ids: &[S]) -> Result<usize, StoreError> {
         let _lock = self.history.lock()?;
+        let records = replay(self.history.read()?);
+        let live: HashSet<&str> = records
+            .iter()
+            .filter(|r| r.entry.forgotten_at.is_none())
+            .map(|r| r.entry.key_id.as_str())
+            .collect();
+        let ids: Vec<String> = key_ids
+            .iter()
+            .map(|id| id.as_ref().to_string())
+            .filter(|id| live.contains(id.as_str()))
+            .collect();
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let count = ids.len();
         self.history.append(&[Event::Exported {
-            key_ids: key_ids.iter().map(|id| id.as_ref().to_string()).collect(),
+            key_ids: ids,
             at: now_rfc3339(),
-        }])
+        }])?;
+        Ok(count)
     }
 
     /// Removes the key's secret from the keychain and records a tombstone; forgetting twice is fine.
