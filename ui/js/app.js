@@ -61,8 +61,6 @@ const LATER_VIEWS = {
   history: () => import('./history.js'),
   settings: () => import('./settings.js'),
 };
-// What the main view imports on first use (a key's result card, the batch and activation-code panes).
-const LATER_PARTS = ['./result-card.js', './batch.js', './activation.js'];
 
 async function loadView(name) {
   if (!VIEWS[name]) VIEWS[name] = (await LATER_VIEWS[name]()).mount;
@@ -76,7 +74,7 @@ function startLater() {
   later = later || Promise.all([
     stateIsWhole ? null : refresh(),
     ...Object.keys(LATER_VIEWS).map(loadView),
-    ...LATER_PARTS.map((part) => import(part)),
+    generate.loadParts(),
   ]);
   later.catch(() => { later = null; });
   return later;

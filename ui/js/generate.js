@@ -16,6 +16,11 @@ const later = {
   codes: () => import('./activation.js'),
 };
 
+/** Fetches the parts this view imports on first use, so that first use does not wait for them. */
+export function loadParts() {
+  return Promise.all(Object.values(later).map((load) => load()));
+}
+
 export function mount(root, ctx) {
   const profile = activeProfile();
   const merchants = profile.merchants || [];
