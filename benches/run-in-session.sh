@@ -7,7 +7,7 @@ cd "$BENCH_ROOT"
 if [ "$BENCH_QUICK" -eq 1 ]; then
   key_runs=3 batch_sizes=(100 1000) desktop_runs=1
 else
-  key_runs=21 batch_sizes=(100 1000 5000) desktop_runs=7
+  key_runs=31 batch_sizes=(100 1000 5000) desktop_runs=15
 fi
 
 # A fresh login keyring, unlocked with a throwaway password: the real Secret Service, no prompts.
