@@ -321,8 +321,19 @@ def desktop(results, runs, settle_secs, app_bin, app_title, floor_bin, floor_tit
                pss_by_process_kb={name: statistics.median(s["pss_by_process"].get(name, 0) for s in got)
                                   for name in sorted(set(n for s in got for n in s["pss_by_process"]))},
                gtk_init_retries=retried[who],
-               paired_ready=paired([s["ready_ms"] for s in got], [s["ready_ms"] for s in samples["floor"]]),
-               paired_pss=paired([s["pss_kb"] for s in got], [s["pss_kb"] for s in samples["floor"]]))
+               **paired_to_floor(got, samples.get(LIKE_FLOOR.get(who))))
+
+
+# Each app contender's reference: the floor drawn the same way.
+LIKE_FLOOR = {"app": "floor", "app-gpu": "floor-gpu"}
+
+
+def paired_to_floor(got, floor) -> dict:
+    """The round-by-round ratios of an app contender's samples to its floor's (none for a floor)."""
+    if not floor:
+        return {}
+    return {"paired_ready": paired([s["ready_ms"] for s in got], [s["ready_ms"] for s in floor]),
+            "paired_pss": paired([s["pss_kb"] for s in got], [s["pss_kb"] for s in floor])}
 
 
 def sizes(results, *named):
@@ -413,9 +424,10 @@ def table(results, *flags):
         print(f"| desktop: PSS by process, MiB (GTK init retries) | {split(a)} ({a['gtk_init_retries']}) | "
               f"{split(f)} ({f['gtk_init_retries']}) | | | |")
         print(f"| desktop on WebKit's GPU path (`{DRAWING_VAR}=0` / unset): PSS | {ag['pss_kb'] / 1024:.1f} MiB "
-              f"| floor {fg['pss_kb'] / 1024:.1f} MiB | {ag['pss_kb'] / fg['pss_kb']:.2f}× | | |")
+              f"| floor {fg['pss_kb'] / 1024:.1f} MiB | {ag['pss_kb'] / fg['pss_kb']:.2f}×"
+              f"{paired_note(ag.get('paired_pss'))} | | |")
         print(f"| desktop on WebKit's GPU path: usable, page painted | {ag['ready_ms']:.0f} ms | floor "
-              f"{fg['ready_ms']:.0f} ms | {ag['ready_ms'] / fg['ready_ms']:.2f}× | | |")
+              f"{fg['ready_ms']:.0f} ms | {ag['ready_ms'] / fg['ready_ms']:.2f}×{paired_note(ag.get('paired_ready'))} | | |")
         print(f"| what drawing without GPU buffers saves: PSS | app {(ag['pss_kb'] - a['pss_kb']) / 1024:.1f} MiB "
               f"| floor {(fg['pss_kb'] - f['pss_kb']) / 1024:.1f} MiB | | | |")
     first = {r["who"]: r for r in by("desktop-first")}
