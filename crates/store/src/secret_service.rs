@@ -236,6 +236,7 @@ impl Session {
         });
         let bus = bus?;
         let ours = ours.map_err(Fail::Broken)?;
+        let connected = ms_since(started);
         let (opened, alias) = thread::scope(|s| {
             let alias = thread::Builder::new().spawn_scoped(s, || read_default_alias(&bus));
             let opened = open_session(&bus, &ours);
@@ -250,7 +251,10 @@ impl Session {
         if let Some(Ok(Some(path))) = alias {
             let _ = default_collection.set(path);
         }
-        log::debug!("timing: keychain session {:.1} ms", ms_since(started));
+        log::debug!(
+            "timing: keychain session {:.1} ms (connecting {connected:.1} ms)",
+            ms_since(started)
+        );
         Ok(Self {
             bus,
             path,
