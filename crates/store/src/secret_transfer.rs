@@ -24,7 +24,7 @@ pub(crate) const ALGORITHM: &str = "dh-ietf1024-sha256-aes128-cbc-pkcs7";
 const PRIME_HEX: &[u8] = b"FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7EDEE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF";
 
 /// The prime's length in bytes: the shared value is padded to it before HKDF, as GNOME Keyring does.
-const PRIME_BYTES: usize = 128;
+pub(crate) const PRIME_BYTES: usize = 128;
 
 /// Our private exponent's length: 256 bits. The 1024-bit group is worth about 80 bits of security, and an
 /// exponent of twice that is enough (RFC 3526, section 8); a full-length one would make both
@@ -63,8 +63,7 @@ impl KeyPair {
         if theirs <= one || theirs >= &*PRIME - &one {
             return Err("the Secret Service answered with an unusable session key".into());
         }
-        let shared = theirs.modpow(&BigUint::from_bytes_be(&self.private), &PRIME);
-        let shared = Zeroizing::new(shared.to_bytes_be());
+        let shared = self.shared_value(&theirs);
         let mut padded = Zeroizing::new(vec![0u8; PRIME_BYTES - shared.len()]);
         padded.extend_from_slice(&shared);
         let mut key = Zeroizing::new([0u8; 16]);
@@ -72,6 +71,31 @@ impl KeyPair {
             .expand(&[], key.as_mut())
             .map_err(|e| format!("could not derive the session key: {e}"))?;
         Ok(SessionKey(key))
+    }
+
+    /// The shared value with their public value, big-endian, without leading zero bytes.
+    fn shared_value(&self, theirs: &BigUint) -> Zeroizing<Vec<u8>> {
+        let shared = theirs.modpow(&BigUint::from_bytes_be(&self.private), &PRIME);
+        Zeroizing::new(shared.to_bytes_be())
+    }
+}
+
+/// What the tests against a real Secret Service need to steer and see the exchange's rare cases.
+#[cfg(test)]
+impl KeyPair {
+    /// A key pair whose public value starts with a zero byte (about one in 256 does), so is sent short.
+    pub(crate) fn with_short_public() -> Self {
+        loop {
+            let pair = Self::generate().unwrap();
+            if pair.public.len() < PRIME_BYTES {
+                return pair;
+            }
+        }
+    }
+
+    /// The shared value's length before padding: less than the prime's when it starts with a zero byte.
+    pub(crate) fn shared_len(&self, theirs: &[u8]) -> usize {
+        self.shared_value(&BigUint::from_bytes_be(theirs)).len()
     }
 }
 
