@@ -436,13 +436,21 @@ fn a_corrupt_history_is_kept_aside_and_new_keys_are_still_kept() {
     bytes.extend_from_slice(b"{\"event\":\"kept\",\"keyId\":\n");
     std::fs::write(&path, &bytes).unwrap();
 
+    // `generate` only appends to the history (never reads it), so the damage does not stop it.
     let o = home.generate(&["store_2", "--profile", "fault-history", "--format", "env"]);
     assert_code(&o, 0);
     assert!(
         stdout(&o).contains(&kms.issued_for("store_2").key),
         "the new key is shown"
     );
-    assert_says(&o, &["could not be read", "It was kept as"]);
+    // The first command that reads it says what happened.
+    let read = home
+        .cmd()
+        .args(["history", "--format", "json"])
+        .output()
+        .expect("runs");
+    assert_ne!(read.status.code(), Some(0));
+    assert_says(&read, &["could not be read", "It was kept as"]);
     let kept = history(&home);
     let ids: Vec<&str> = kept.iter().filter_map(|e| e["keyId"].as_str()).collect();
     for mid in ["store_1", "store_2"] {

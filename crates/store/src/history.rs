@@ -185,7 +185,10 @@ pub(crate) fn replay(events: Vec<Event>) -> Vec<Kept> {
             Event::Exported { key_ids, at } => {
                 for id in key_ids {
                     if let Some(&i) = index.get(&id) {
-                        records[i].entry.exported_at = Some(at.clone());
+                        let entry = &mut records[i].entry;
+                        if entry.forgotten_at.is_none() {
+                            entry.exported_at = Some(at.clone());
+                        }
                     }
                 }
             }
@@ -253,5 +256,38 @@ mod tests {
             panic!("{line}")
         };
         assert_eq!(*back, Event::Kept(kept));
+    }
+
+    #[test]
+    fn an_export_line_marks_only_keys_kept_and_not_forgotten_before_it() {
+        let kept = |id: &str| {
+            let Parsed::Event(event) = parse_line(OLD_LINE.replace("k1", id).as_bytes()) else {
+                panic!("the old line must parse")
+            };
+            *event
+        };
+        let exported = |ids: &[&str], at: &str| Event::Exported {
+            key_ids: ids.iter().map(|id| id.to_string()).collect(),
+            at: at.into(),
+        };
+        let records = replay(vec![
+            kept("a"),
+            kept("b"),
+            Event::Forgotten {
+                key_id: "b".into(),
+                at: "t1".into(),
+            },
+            exported(&["a", "b", "unknown", "c"], "t2"),
+            kept("c"),
+        ]);
+        let exported_at: Vec<(&str, Option<&str>)> = records
+            .iter()
+            .map(|r| (r.entry.key_id.as_str(), r.entry.exported_at.as_deref()))
+            .collect();
+        assert_eq!(
+            exported_at,
+            [("a", Some("t2")), ("b", None), ("c", None)],
+            "no record for an unknown id, none marked that was forgotten or kept later"
+        );
     }
 }
