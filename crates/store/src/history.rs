@@ -152,20 +152,17 @@ enum Parsed {
 }
 
 fn parse_line(line: &[u8]) -> Parsed {
+    if let Ok(event) = serde_json::from_slice::<Event>(line) {
+        return Parsed::Event(Box::new(event));
+    }
+    // Only a line that is not one of our events is parsed a second time, to see what it is.
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(line) else {
         return Parsed::Bad;
     };
-    let kind = value
-        .get("event")
-        .and_then(|k| k.as_str())
-        .map(str::to_string);
-    match serde_json::from_value::<Event>(value) {
-        Ok(event) => Parsed::Event(Box::new(event)),
+    match value.get("event").and_then(|k| k.as_str()) {
         // A newer version may log events we do not know; keep their lines, skip them here.
-        Err(_) if kind.as_deref().is_some_and(|k| !KNOWN_EVENTS.contains(&k)) => {
-            Parsed::FromNewerVersion
-        }
-        Err(_) => Parsed::Bad,
+        Some(kind) if !KNOWN_EVENTS.contains(&kind) => Parsed::FromNewerVersion,
+        _ => Parsed::Bad,
     }
 }
 
