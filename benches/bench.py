@@ -5,6 +5,7 @@ JSON lines to the results file, which `table` turns into the Markdown table.
 
     bench.py per-key  RESULTS RUNS CLI PYTHON SDK_SCRIPT   (curl beside them: the floor)
     bench.py batch    RESULTS CLI SCRATCH SIZE...
+    bench.py history  RESULTS RUNS CLI SCRATCH SIZE...     (after `batch`, in its folders)
     bench.py desktop  RESULTS RUNS SETTLE_SECS APP_BIN APP_TITLE FLOOR_BIN FLOOR_TITLE
     bench.py sizes    RESULTS NAME=PATH...
     bench.py signing  RESULTS CRITERION_DIR
@@ -104,19 +105,24 @@ def per_key(results, runs, cli, python, sdk_script):
 
 # --- 2. batch ---------------------------------------------------------------------------------------------
 
+def batch_home(scratch, size) -> tuple[Path, dict]:
+    """The folder of the batch of SIZE keys and the environment that makes it the CLI's home. The profile,
+    not the MPOS_KEYGEN_* variables, supplies the credentials there."""
+    home = Path(scratch) / f"batch-{size}"
+    env = dict(os.environ, XDG_CONFIG_HOME=str(home / "config"), XDG_DATA_HOME=str(home / "data"))
+    for name in ("MPOS_KEYGEN_ENV", "MPOS_KEYGEN_KEY_ID", "MPOS_KEYGEN_SECRET", "MPOS_KEYGEN_ORG"):
+        env.pop(name)
+    return home, env
+
+
 def batch(results, cli, scratch, *sizes):
     """For each size: a fresh config/data dir, a profile with SIZE merchants imported from CSV, then
     `generate --all` under /usr/bin/time -v (wall time and peak RSS)."""
     for size in map(int, sizes):
-        home = Path(scratch) / f"batch-{size}"
+        home, env = batch_home(scratch, size)
         for sub in ("config", "data"):
             (home / sub).mkdir(parents=True, exist_ok=True)
-        env = dict(os.environ, XDG_CONFIG_HOME=str(home / "config"), XDG_DATA_HOME=str(home / "data"))
-        # The profile, not the MPOS_KEYGEN_* variables, must supply the credentials here.
-        base = env.pop("MPOS_KEYGEN_ENV")
-        key_id = env.pop("MPOS_KEYGEN_KEY_ID")
-        secret = env.pop("MPOS_KEYGEN_SECRET")
-        org = env.pop("MPOS_KEYGEN_ORG")
+        base, key_id, secret, org = (os.environ[f"MPOS_KEYGEN_{v}"] for v in ("ENV", "KEY_ID", "SECRET", "ORG"))
         run_checked([cli, "profile", "add", "bench", "--env", base, "--key-id", key_id, "--org", org],
                     env=env, stdin=secret.encode())
         csv = home / "merchants.csv"
@@ -134,6 +140,24 @@ def batch(results, cli, scratch, *sizes):
             sys.exit(f"bench: generate --all wrote {lines} keys, expected {size}")
         record(results, bench="batch", keys=size, wall_ms=wall, peak_rss_kb=rss_kb,
                output_bytes=out.stat().st_size)
+
+
+def history(results, runs, cli, scratch, *sizes):
+    """One key per process in each batch's profile, which then holds SIZE kept keys (and SIZE merchants),
+    the sizes taking turns: what a pipeline pays per key once much is kept. It must not grow with that."""
+    runs = int(runs)
+    homes = {int(size): batch_home(scratch, size)[1] for size in sizes}
+    times = {size: [] for size in homes}
+    for i in range(runs + 1):
+        for size, env in homes.items():
+            elapsed = run_checked([cli, "generate", f"after_{size}_{i:04d}", "--profile", "bench",
+                                   "--format", "json"], env=env)
+            if i > 0:
+                times[size].append(elapsed)
+    least = min(times)
+    for size, got in times.items():
+        record(results, bench="history", kept=size, runs=runs, median_ms=statistics.median(got),
+               min_ms=min(got), max_ms=max(got), paired_to_least=paired(got, times[least]))
 
 
 # --- 4. desktop -------------------------------------------------------------------------------------------
@@ -398,6 +422,17 @@ def table(results, *flags):
         per_key_out = (hi["output_bytes"] - lo["output_bytes"]) / 1024 / (hi["keys"] - lo["keys"])
         print(f"| peak RSS growth, {lo['keys']} → {hi['keys']} keys | {per_key_kb:.2f} KiB per key | "
               f"CSV output {per_key_out:.2f} KiB per key | | bounded by the results | |")
+    kept = sorted(by("history"), key=lambda r: r["kept"])
+    for h in kept[1:]:
+        least = kept[0]
+        ratio = h["median_ms"] / least["median_ms"]
+        # As for the batch, the target is set at 1,000 (a profile of hundreds of merchants, and more).
+        target = "≤ 1.1×: no growth" if h["kept"] == 1000 else ""
+        ok = ratio <= 1.1 if h["kept"] == 1000 else None
+        print(f"| 1 key in a profile that holds {h['kept']} kept keys and merchants, median of {h['runs']} | "
+              f"{h['median_ms']:.1f} ms ({h['min_ms']:.1f}–{h['max_ms']:.1f}) | holding {least['kept']}: "
+              f"{least['median_ms']:.1f} ms | {ratio:.2f}×{paired_note(h['paired_to_least'])} | {target} | "
+              f"{verdict(ok)} |")
     for s in by("signing"):
         print(f"| criterion {s['name']}: median (95 % CI) | {s['ns']:,.0f} ns/op "
               f"({s['low_ns']:,.0f}–{s['high_ns']:,.0f}) | | | | |")
@@ -449,7 +484,7 @@ def table(results, *flags):
         print(f"| CLI binary, stripped release | {sizes_['cli'] / 1e6:.2f} MB | | | | |")
 
 
-COMMANDS = {"per-key": per_key, "batch": batch, "desktop": desktop, "sizes": sizes, "signing": signing,
+COMMANDS = {"per-key": per_key, "batch": batch, "history": history, "desktop": desktop, "sizes": sizes, "signing": signing,
             "table": table}
 
 if __name__ == "__main__":

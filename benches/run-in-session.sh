@@ -39,6 +39,8 @@ python3 benches/bench.py per-key "$BENCH_RESULTS" "$key_runs" "$BENCH_CLI" "$BEN
 
 echo "== 2. batch: generate --all for ${batch_sizes[*]} merchants" >&2
 python3 benches/bench.py batch "$BENCH_RESULTS" "$BENCH_CLI" "$BENCH_SCRATCH" "${batch_sizes[@]}"
+echo "== 2. then one key per process in each batch's profile, $key_runs runs each, interleaved" >&2
+python3 benches/bench.py history "$BENCH_RESULTS" "$key_runs" "$BENCH_CLI" "$BENCH_SCRATCH" "${batch_sizes[@]}"
 
 echo "== 4. desktop: the app beside the floor under Xvfb, $desktop_runs starts each" >&2
 # The app opens on a profile with merchants (its usual screen), not on the first-run welcome screen.

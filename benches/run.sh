@@ -3,7 +3,9 @@
 #   1. one key, whole process: `mpos-keygen generate MID` (the key kept in the keychain) against its floor,
 #      curl posting one signed request, and against the official Python SDK's signing
 #      (benches/sdk_generate.py), all against the local KMS emulator, interleaved, medians and ratios;
-#   2. batch: `generate --all` for profiles of 100, 1,000 and 5,000 merchants: wall time and peak RSS;
+#   2. batch: `generate --all` for profiles of 100, 1,000 and 5,000 merchants: wall time and peak RSS; then
+#      one key per process in each of those profiles, interleaved: the per-key time must not grow with what
+#      is kept;
 #   3. signing one request: the criterion bench crates/kms/benches/signing.rs, ns/op;
 #   4. the desktop app beside a hello-world Tauri window (benches/floor-app) under Xvfb, each drawn without
 #      and with WebKit's GPU path: start to visible window, start to first screen painted (`ready <ms>`),
