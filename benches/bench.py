@@ -423,8 +423,8 @@ def table(results, *flags):
         print(f"| peak RSS growth, {lo['keys']} → {hi['keys']} keys | {per_key_kb:.2f} KiB per key | "
               f"CSV output {per_key_out:.2f} KiB per key | | bounded by the results | |")
     kept = sorted(by("history"), key=lambda r: r["kept"])
+    least = kept[0] if kept else None
     for h in kept[1:]:
-        least = kept[0]
         ratio = h["median_ms"] / least["median_ms"]
         # As for the batch, the target is set at 1,000 (a profile of hundreds of merchants, and more).
         target = "≤ 1.1×: no growth" if h["kept"] == 1000 else ""
@@ -484,8 +484,8 @@ def table(results, *flags):
         print(f"| CLI binary, stripped release | {sizes_['cli'] / 1e6:.2f} MB | | | | |")
 
 
-COMMANDS = {"per-key": per_key, "batch": batch, "history": history, "desktop": desktop, "sizes": sizes, "signing": signing,
-            "table": table}
+COMMANDS = {"per-key": per_key, "batch": batch, "history": history, "desktop": desktop, "sizes": sizes,
+            "signing": signing, "table": table}
 
 if __name__ == "__main__":
     if len(sys.argv) < 3 or sys.argv[1] not in COMMANDS:
