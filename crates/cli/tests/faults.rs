@@ -155,14 +155,11 @@ fn kms_faults_say_what_happened_after_exactly_one_request_and_keep_nothing_half_
 #[test]
 fn no_connection_says_what_to_check() {
     let home = Home::new();
-    let closed_port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.local_addr().expect("addr").port()
-    };
+    let closed = mpos_test_net::ClosedPort::new();
     for (profile, env, phrases) in [
         (
             "fault-refused",
-            format!("http://127.0.0.1:{closed_port}"),
+            closed.url(),
             vec![
                 "Nothing accepted the connection to 127.0.0.1",
                 "Check the base URL and port",

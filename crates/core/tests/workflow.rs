@@ -194,12 +194,9 @@ async fn a_wrong_secret_ends_with_the_auth_exit_code() {
 #[tokio::test]
 async fn a_closed_port_ends_with_the_network_exit_code() {
     let (_dir, keygen) = keygen_with(Arc::new(MemoryStore::default()));
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let closed = mpos_test_net::ClosedPort::new();
     let mut direct = DirectCredentials::demo();
-    direct.environment = Environment::parse(&format!("http://127.0.0.1:{port}")).unwrap();
+    direct.environment = Environment::parse(&closed.url()).unwrap();
     let conn = keygen.connect(&Source::Direct(direct)).unwrap();
     let report = keygen
         .generate(&conn, &mids(&["demo_store_001"]), true, &no_progress)

@@ -478,11 +478,9 @@ async fn a_redirect_is_not_followed() {
 
 #[tokio::test]
 async fn a_closed_port_is_connection_refused_after_two_quick_retries() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
-    let client = client(Url::parse(&format!("http://127.0.0.1:{port}")).unwrap());
+    let closed = mpos_test_net::ClosedPort::new();
+    let port = closed.port();
+    let client = client(Url::parse(&closed.url()).unwrap());
     let started = Instant::now();
     match only_error(&client, "m_1").await {
         KmsError::Network {

@@ -108,10 +108,7 @@ fn server_error_is_4() {
 
 #[test]
 fn closed_port_is_4() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.local_addr().expect("addr").port()
-    };
+    let closed = mpos_test_net::ClosedPort::new();
     let home = Home::new();
     home.cmd()
         .args([
@@ -119,7 +116,7 @@ fn closed_port_is_4() {
             "add",
             "exit-closed",
             "--env",
-            &format!("http://127.0.0.1:{port}"),
+            &closed.url(),
             "--key-id",
             KEY_ID,
             "--org",
